@@ -1,0 +1,55 @@
+# Armature: `make run` serves the API on the embedded stack; `make test` runs every check.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PORT ?= 8000
+HOST ?= 127.0.0.1
+UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
+RUN := $(UV) run --locked
+
+.PHONY: help uv sync run migrate migration test test-unit lint fmt typecheck contracts check-migrations
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
+
+uv: ## Install uv with pip when it is missing
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 \
+		|| python3 -m pip install --quiet --user uv
+
+sync: uv ## Install the locked environment (production and dev groups)
+	$(UV) sync --locked --all-packages
+
+run: sync migrate ## Serve the API on http://$(HOST):$(PORT) (SQLite, no service needed)
+	$(RUN) uvicorn --factory api.main:create_app --host $(HOST) --port $(PORT)
+
+migrate: sync ## Apply every migration to DATABASE_URL (default: the embedded SQLite file)
+	$(RUN) alembic upgrade head
+
+migration: sync ## Autogenerate a migration: make migration m="add price index"
+	@test -n "$(m)" || { echo 'usage: make migration m="what it does"'; exit 2; }
+	$(RUN) alembic revision --autogenerate -m "$(m)"
+
+test: sync lint typecheck contracts check-migrations ## Everything CI runs: lint, types, layers, migrations, all tests
+	$(RUN) pytest
+
+test-unit: sync ## The unit tier only (no database, a few seconds)
+	$(RUN) pytest core/tests components/*/tests/unit
+
+lint: sync ## ruff: formatting and lint rules
+	$(RUN) ruff format --check .
+	$(RUN) ruff check .
+
+fmt: sync ## Format and fix what ruff can
+	$(RUN) ruff format .
+	$(RUN) ruff check --fix .
+
+typecheck: sync ## mypy --strict
+	$(RUN) mypy
+
+contracts: sync ## import-linter: the layers stay honest
+	$(RUN) lint-imports
+
+check-migrations: sync ## alembic check: the migrations match the tables (on a throwaway SQLite file)
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT \
+		&& export DATABASE_URL="sqlite+aiosqlite:///$$tmp/check.sqlite3" \
+		&& $(RUN) alembic upgrade head && $(RUN) alembic check

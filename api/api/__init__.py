@@ -1,0 +1,1 @@
+"""The API container: the only package that knows FastAPI."""

@@ -1,0 +1,114 @@
+"""One mapping of errors to RFC 9457 problem+json responses."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+from starlette.routing import Match
+
+from core.errors import (
+    Conflict,
+    DomainError,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    PreconditionFailed,
+    ServiceUnavailable,
+)
+from core.problems import PROBLEM_MEDIA_TYPE, FieldProblem, Problem
+
+logger = logging.getLogger(__name__)
+
+STATUS_BY_KIND: dict[type[DomainError], int] = {
+    NotFound: 404,
+    Conflict: 409,
+    InvalidInput: 422,
+    PermissionDenied: 403,
+    PreconditionFailed: 412,
+    ServiceUnavailable: 503,
+}
+RETRY_AFTER_SECONDS = "5"
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def problem(
+    request: Request,
+    status: int,
+    detail: str | None = None,
+    *,
+    headers: Mapping[str, str] | None = None,
+    **extensions: Any,
+) -> JSONResponse:
+    """A problem+json response; `type` defaults to about:blank, `title` to the status phrase."""
+    body = Problem(
+        title=HTTPStatus(status).phrase,
+        status=status,
+        detail=detail,
+        instance=request.url.path,
+        **extensions,
+    )
+    return JSONResponse(
+        body.model_dump(mode="json", exclude_none=True),
+        status_code=status,
+        headers=headers,
+        media_type=PROBLEM_MEDIA_TYPE,
+    )
+
+
+async def _on_domain_error(request: Request, exc: DomainError) -> JSONResponse:
+    status = next(STATUS_BY_KIND[kind] for kind in type(exc).__mro__ if kind in STATUS_BY_KIND)
+    headers = {"Retry-After": RETRY_AFTER_SECONDS} if status == 503 else None  # noqa: PLR2004
+    return problem(
+        request, status, exc.detail, headers=headers, type=f"urn:armature:problem:{exc.code}"
+    )
+
+
+async def _on_http_error(request: Request, exc: HTTPException) -> JSONResponse:
+    phrase = HTTPStatus(exc.status_code).phrase
+    detail = exc.detail if isinstance(exc.detail, str) and exc.detail != phrase else None
+    headers = dict(exc.headers or {})
+    if exc.status_code == HTTPStatus.METHOD_NOT_ALLOWED:
+        headers["Allow"] = _allowed_methods(request)
+    return problem(request, exc.status_code, detail, headers=headers)
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method the path accepts; Starlette's own Allow names only the first route's."""
+    routes = request.app.router.routes
+    return ", ".join(
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes
+        )
+    )
+
+
+async def _on_validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = [
+        FieldProblem(location=list(error["loc"]), message=error["msg"], type=error["type"])
+        for error in exc.errors()
+    ]
+    if any(error.type == "json_invalid" for error in errors):
+        return problem(request, 400, "The request body is not valid JSON.")
+    return problem(request, 422, "The request has invalid fields; see `errors`.", errors=errors)
+
+
+async def _on_unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem(request, 500, "An unexpected error occurred; it has been logged.")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Render every error the app can raise as problem+json."""
+    app.exception_handler(DomainError)(_on_domain_error)
+    app.exception_handler(HTTPException)(_on_http_error)
+    app.exception_handler(RequestValidationError)(_on_validation_error)
+    app.exception_handler(Exception)(_on_unexpected_error)

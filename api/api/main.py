@@ -1,0 +1,64 @@
+"""The app factory. Nothing runs at import: `create_app()` builds everything."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pkgutil import resolve_name
+
+from fastapi import APIRouter, FastAPI
+
+from api import bootstrap
+from api.bootstrap import ApplicationContainer
+from api.errors import install_error_handlers
+from api.routers import docs, health
+from api.settings import Settings
+
+API_V1 = "/api/v1"
+OPENAPI_URL = "/openapi.json"
+
+
+def create_app(container: ApplicationContainer | None = None) -> FastAPI:
+    """The Armature API over `container`, or over one built from the environment."""
+    container = container or bootstrap.build_container(Settings.load())
+    settings: Settings = container.settings()
+    app = FastAPI(
+        title="Armature",
+        version="0.1.0",
+        lifespan=_lifespan(container),
+        openapi_url=OPENAPI_URL if settings.docs_enabled else None,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.container = container
+    install_error_handlers(app)
+    app.include_router(health.router)
+    if settings.docs_enabled:
+        docs.install_docs(app, OPENAPI_URL)
+    _include_component_routers(app, container)
+    return app
+
+
+def _include_component_routers(app: FastAPI, container: ApplicationContainer) -> None:
+    modules = [health.__name__]
+    for component in container.components():
+        for reference in component.routers:
+            router = resolve_name(reference)
+            if not isinstance(router, APIRouter):
+                raise TypeError(f"{reference} is not an APIRouter")
+            app.include_router(router, prefix=API_V1)
+            modules.append(reference.partition(":")[0])
+    container.wire(modules=modules)
+
+
+def _lifespan(
+    container: ApplicationContainer,
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await bootstrap.close(container)
+
+    return lifespan

@@ -1,0 +1,1 @@
+"""The container's own routes: probes and documentation."""

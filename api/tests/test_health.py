@@ -1,0 +1,46 @@
+"""Liveness never touches the database; readiness reports whether it answers."""
+
+import httpx
+from pydantic import SecretStr
+
+from api.bootstrap import build_container
+from api.main import create_app
+from api.settings import Settings
+from core.settings import Environment
+
+
+async def test_health_is_200(client: httpx.AsyncClient) -> None:
+    response = await client.get("/health")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+async def test_ready_is_200_when_the_database_answers(client: httpx.AsyncClient) -> None:
+    response = await client.get("/ready")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ready"}
+
+
+async def test_ready_is_503_and_health_200_when_the_database_is_unreachable() -> None:
+    settings = Settings(
+        _env_file=None,
+        environment=Environment.TEST,
+        # Port 9 (discard) on loopback: nothing listens, the connection is refused at once.
+        database_url=SecretStr("postgresql+asyncpg://nobody@127.0.0.1:9/none"),
+    )
+    app = create_app(build_container(settings))
+    transport = httpx.ASGITransport(app=app)
+
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        ready = await client.get("/ready")
+        health = await client.get("/health")
+        items = await client.get("/api/v1/items")
+
+    assert ready.status_code == 503
+    assert ready.headers["content-type"] == "application/problem+json"
+    assert health.status_code == 200
+    assert items.status_code == 503
+    assert items.headers["retry-after"] == "5"
+    assert items.json()["type"] == "urn:armature:problem:service_unavailable"

@@ -1,0 +1,64 @@
+"""Settings refuse an unsafe production and read component lists."""
+
+import pytest
+from pydantic import SecretStr, ValidationError
+
+from api.settings import EMBEDDED_DATABASE_URL, Settings
+from api.testing import PROJECT_ROOT
+from core.settings import Environment
+
+POSTGRES = "postgresql+asyncpg://armature:{password}@db:5432/armature"
+
+
+def production(**overrides: object) -> Settings:
+    return Settings(_env_file=None, environment=Environment.PRODUCTION, **overrides)  # type: ignore[arg-type]
+
+
+def test_defaults_run_the_embedded_database() -> None:
+    settings = Settings(_env_file=None)
+
+    assert settings.environment is Environment.DEVELOPMENT
+    assert settings.database().is_sqlite
+    assert settings.database_url.get_secret_value() == EMBEDDED_DATABASE_URL
+
+
+def test_production_refuses_sqlite_with_a_clear_message() -> None:
+    with pytest.raises(ValidationError, match="refuses the embedded SQLite database"):
+        production()
+
+
+@pytest.mark.parametrize("password", ["change-me", "CHANGEME", "placeholder"])
+def test_production_refuses_placeholder_secrets_naming_them(password: str) -> None:
+    with pytest.raises(ValidationError, match="placeholder secrets: DATABASE_URL"):
+        production(database_url=SecretStr(POSTGRES.format(password=password)))
+
+
+def test_production_accepts_postgres_with_a_real_secret() -> None:
+    settings = production(database_url=SecretStr(POSTGRES.format(password="k9w2-Qx7")))
+
+    assert not settings.database().is_sqlite
+
+
+def test_database_url_never_appears_in_repr() -> None:
+    settings = Settings(_env_file=None, database_url=SecretStr(POSTGRES.format(password="s3cr3t")))
+
+    assert "s3cr3t" not in repr(settings)
+
+
+def test_components_are_read_from_a_comma_separated_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("COMPONENTS", " items , ,orders")
+
+    assert Settings(_env_file=None).components == frozenset({"items", "orders"})
+
+
+def test_env_example_documents_every_setting() -> None:
+    example = (PROJECT_ROOT / ".env.example").read_text()
+    documented = {
+        line.lstrip("# ").split("=", 1)[0] for line in example.splitlines() if "=" in line
+    }
+
+    missing = {name.upper() for name in Settings.model_fields} - documented
+
+    assert missing == set()

@@ -1,0 +1,1 @@
+"""The items component: create, read, list, update and delete priced items."""

@@ -1,0 +1,81 @@
+"""The items HTTP adapter: thin routes that parse, call one use case and describe the result."""
+
+# No `from __future__ import annotations`: dependency-injector reads the Provide markers
+# from evaluated signatures.
+
+from typing import Annotated
+from uuid import UUID
+
+from dependency_injector.wiring import Provide, inject
+from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
+
+from core.etags import etag_for, none_match, versions_from_if_match
+from core.problems import problem_responses
+from items import interface
+from items.dependencies import ItemsDeps
+from items.serializers import ItemCreate, ItemListQuery, ItemPage, ItemRead, ItemUpdate
+
+router = APIRouter(prefix="/items", tags=["items"])
+
+Deps = Annotated[ItemsDeps, Depends(Provide["items.deps"])]
+IfMatch = Annotated[str | None, Header(description="Apply only at this ETag.")]
+IfNoneMatch = Annotated[str | None, Header(description="304 when the ETag still matches.")]
+
+
+def _tag(response: Response, item: ItemRead) -> ItemRead:
+    response.headers["ETag"] = etag_for(item.version)
+    return item
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, responses=problem_responses(400, 422))
+@inject
+async def create_item(
+    data: ItemCreate, deps: Deps, request: Request, response: Response
+) -> ItemRead:
+    item = await interface.create_item(deps, data=data)
+    response.headers["Location"] = request.app.url_path_for("get_item", item_id=str(item.id))
+    return _tag(response, item)
+
+
+@router.get("", responses=problem_responses(422))
+@inject
+async def list_items(query: Annotated[ItemListQuery, Query()], deps: Deps) -> ItemPage:
+    return await interface.list_items(deps, query=query)
+
+
+@router.get(
+    "/{item_id}", response_model=ItemRead, responses={304: {}, **problem_responses(404, 422)}
+)
+@inject
+async def get_item(
+    item_id: UUID, deps: Deps, response: Response, if_none_match: IfNoneMatch = None
+) -> ItemRead | Response:
+    item = await interface.get_item(deps, item_id=item_id)
+    tag = etag_for(item.version)
+    if none_match(if_none_match, tag):
+        return _tag(response, item)
+    return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers={"ETag": tag})
+
+
+@router.patch("/{item_id}", responses=problem_responses(400, 404, 409, 412, 422))
+@inject
+async def update_item(
+    item_id: UUID, changes: ItemUpdate, deps: Deps, response: Response, if_match: IfMatch = None
+) -> ItemRead:
+    expected = versions_from_if_match(if_match)
+    item = await interface.update_item(
+        deps, item_id=item_id, changes=changes, expected_versions=expected
+    )
+    return _tag(response, item)
+
+
+@router.delete(
+    "/{item_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(404, 409, 412, 422),
+)
+@inject
+async def delete_item(item_id: UUID, deps: Deps, if_match: IfMatch = None) -> None:
+    await interface.delete_item(
+        deps, item_id=item_id, expected_versions=versions_from_if_match(if_match)
+    )

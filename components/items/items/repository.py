@@ -1,0 +1,60 @@
+"""The items repository and unit-of-work ports, and their SQL implementations."""
+
+from __future__ import annotations
+
+import abc
+from typing import Protocol
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.adapters.sqlalchemy import SqlAlchemyRepository, SqlAlchemyUnitOfWork
+from core.interfaces import Repository, UnitOfWork
+from items.models import Item
+from items.serializers import ItemListQuery
+from items.tables import item_table
+
+
+class ItemRepository(Repository[Item], Protocol):
+    async def list_page(self, query: ItemListQuery) -> tuple[list[Item], int]:
+        """The items of one page in the query's order, and how many match in all."""
+        ...
+
+
+class ItemsUnitOfWork(UnitOfWork, abc.ABC):
+    items: ItemRepository
+
+
+class SqlItemRepository(SqlAlchemyRepository[Item]):
+    def __init__(self, session: AsyncSession) -> None:
+        super().__init__(session, Item)
+
+    async def list_page(self, query: ItemListQuery) -> tuple[list[Item], int]:
+        condition = _matching(query)
+        page = (
+            select(Item)
+            .where(condition)
+            .order_by(*_ordering(query))
+            .limit(query.limit)
+            .offset(query.offset)
+        )
+        total = select(func.count()).select_from(item_table).where(condition)
+        items = list((await self._session.scalars(page)).all())
+        return items, (await self._session.scalar(total)) or 0
+
+
+def _matching(query: ItemListQuery) -> ColumnElement[bool]:
+    if query.q is None:
+        return item_table.c.id.is_not(None)
+    return item_table.c.name.icontains(query.q, autoescape=True)
+
+
+def _ordering(query: ItemListQuery) -> tuple[ColumnElement[object], ...]:
+    column = item_table.c[query.sort.field]
+    direction = column.desc() if query.sort.descending else column.asc()
+    return direction.nulls_last(), item_table.c.id.asc()
+
+
+class SqlItemsUnitOfWork(SqlAlchemyUnitOfWork, ItemsUnitOfWork):
+    def _bind(self, session: AsyncSession) -> None:
+        self.items = SqlItemRepository(session)

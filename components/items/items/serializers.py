@@ -1,0 +1,90 @@
+"""The items component's input and output shapes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Description = Annotated[str, StringConstraints(max_length=2000)]
+Price = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
+
+
+class ItemCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name
+    description: Description | None = None
+    price: Price | None = None
+
+
+class ItemUpdate(BaseModel):
+    """A partial update: only the fields present change; `null` clears an optional field."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name | None = None
+    description: Description | None = None
+    price: Price | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _name_is_not_cleared(cls, name: str | None) -> str:
+        if name is None:
+            raise ValueError("name cannot be null")
+        return name
+
+    def changes(self) -> dict[str, object]:
+        return self.model_dump(exclude_unset=True)
+
+
+class ItemRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: UUID
+    name: str
+    description: str | None
+    price: Decimal | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class ItemSort(StrEnum):
+    NAME = "name"
+    NAME_DESC = "-name"
+    CREATED_AT = "created_at"
+    CREATED_AT_DESC = "-created_at"
+    PRICE = "price"
+    PRICE_DESC = "-price"
+
+    @property
+    def field(self) -> str:
+        return self.value.removeprefix("-")
+
+    @property
+    def descending(self) -> bool:
+        return self.value.startswith("-")
+
+
+class ItemListQuery(BaseModel):
+    """Which page of items to list: `q` matches names case-insensitively."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    limit: int = Field(default=20, ge=1, le=100)
+    offset: int = Field(default=0, ge=0, le=1_000_000)
+    q: str | None = Field(default=None, min_length=1, max_length=200)
+    sort: ItemSort = ItemSort.CREATED_AT_DESC
+
+
+class ItemPage(BaseModel):
+    items: list[ItemRead]
+    total: int
+    limit: int
+    offset: int

@@ -1,0 +1,1 @@
+"""Armature's core library: small ports, their adapters, errors and settings."""

@@ -1,0 +1,74 @@
+"""The SQLAlchemy unit of work: one fresh session per unit, never shared."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+from core.errors import ConcurrentModification, ServiceUnavailable
+from core.interfaces import UnitOfWork
+
+_UNREACHABLE = (OperationalError, InterfaceError, PoolTimeoutError, OSError, TimeoutError)
+
+
+class SqlAlchemyUnitOfWork(UnitOfWork):
+    """Opens a session on entry; subclasses attach their repositories in `_bind`."""
+
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+        self._session_factory = session_factory
+        self._session: AsyncSession | None = None
+
+    @property
+    def session(self) -> AsyncSession:
+        if self._session is None:
+            raise RuntimeError("the unit of work is used outside `async with`")
+        return self._session
+
+    async def __aenter__(self) -> Self:
+        self._session = self._session_factory()
+        self._bind(self._session)
+        return await super().__aenter__()
+
+    def _bind(self, session: AsyncSession) -> None:
+        """Create the repositories of this unit on its session."""
+
+    async def commit(self) -> None:
+        try:
+            await self.session.commit()
+        except StaleDataError as exc:
+            raise ConcurrentModification(
+                "The resource was changed by another request; fetch it again and retry."
+            ) from exc
+
+    async def rollback(self) -> None:
+        await self.session.rollback()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        try:
+            try:
+                await super().__aexit__(exc_type, exc, traceback)
+            finally:
+                await self.session.close()
+                self._session = None
+        except DBAPIError:
+            # Cleanup on a dead connection fails too; the original error tells more.
+            if exc is None:
+                raise
+        if _is_unreachable(exc):
+            raise ServiceUnavailable("The database is unavailable; retry shortly.") from exc
+
+
+def _is_unreachable(exc: BaseException | None) -> bool:
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, _UNREACHABLE)

@@ -1,0 +1,49 @@
+"""Business components plug in through an entry-point group; each describes itself once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+
+from dependency_injector import containers
+from sqlalchemy import MetaData
+
+ENTRY_POINT_GROUP = "armature.components"
+
+
+@dataclass(frozen=True)
+class Component:
+    """What the containers need to know about a component.
+
+    `routers` are "module:attribute" references so that processes without HTTP (workers,
+    migrations, the CLI) never import the web framework.
+    """
+
+    name: str
+    container: type[containers.DeclarativeContainer]
+    metadata: MetaData
+    start_mappers: Callable[[], None]
+    routers: tuple[str, ...] = field(default=())
+
+
+class UnknownComponentError(LookupError):
+    """A setting names a component that is not installed."""
+
+
+def discover_components(enabled: Collection[str] | None = None) -> list[Component]:
+    """The installed components, restricted to `enabled` when given, in name order."""
+    installed = {point.name: point for point in entry_points(group=ENTRY_POINT_GROUP)}
+    names = sorted(installed) if enabled is None else sorted(enabled)
+    unknown = [name for name in names if name not in installed]
+    if unknown:
+        raise UnknownComponentError(
+            f"unknown component(s) {', '.join(unknown)}; installed: {', '.join(sorted(installed))}"
+        )
+    return [_load(installed[name].load(), name) for name in names]
+
+
+def _load(candidate: object, name: str) -> Component:
+    if not isinstance(candidate, Component) or candidate.name != name:
+        raise TypeError(f"entry point {name!r} must point to a Component named {name!r}")
+    return candidate

@@ -1,0 +1,55 @@
+"""The error kinds every layer speaks; components subclass them, the API maps them to statuses."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A business rule refused the operation; safe to show to the caller."""
+
+    code = "domain_error"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class NotFound(DomainError):
+    """The thing asked for does not exist (or is not visible to the caller)."""
+
+    code = "not_found"
+
+
+class Conflict(DomainError):
+    """The operation clashes with the current state."""
+
+    code = "conflict"
+
+
+class ConcurrentModification(Conflict):
+    """Another writer changed the same row between our read and our write."""
+
+    code = "concurrent_modification"
+
+
+class InvalidInput(DomainError):
+    """The input is well-formed but breaks a business rule."""
+
+    code = "invalid_input"
+
+
+class PermissionDenied(DomainError):
+    """The caller is known but may not do this."""
+
+    code = "permission_denied"
+
+
+class PreconditionFailed(DomainError):
+    """A condition the caller set (such as an expected version) no longer holds."""
+
+    code = "precondition_failed"
+
+
+class ServiceUnavailable(DomainError):
+    """A backing service (database, broker...) cannot be reached right now."""
+
+    code = "service_unavailable"
