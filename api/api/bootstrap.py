@@ -30,6 +30,7 @@ def build_container(
     settings: Settings, components: Sequence[Component] | None = None
 ) -> ApplicationContainer:
     """The root container for `settings`, with every enabled component attached and mapped."""
+    settings.check()
     enabled = tuple(discover_components(settings.components) if components is None else components)
     for component in enabled:
         component.start_mappers()

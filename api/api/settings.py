@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Self
+from typing import Annotated
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import NoDecode
 
 from core.adapters.sqlalchemy import DatabaseSettings
-from core.settings import ArmatureSettings, Environment, placeholder_secrets
+from core.settings import ArmatureSettings, ConfigurationError, Environment
 
 EMBEDDED_DATABASE_URL = "sqlite+aiosqlite:///var/armature.sqlite3"
 
@@ -38,21 +38,13 @@ class Settings(ArmatureSettings):
             return frozenset(name.strip() for name in value.split(",") if name.strip())
         return value
 
-    @model_validator(mode="after")
-    def _refuse_unsafe_production(self) -> Self:
-        if self.environment is not Environment.PRODUCTION:
-            return self
-        if self.database().is_sqlite:
-            raise ValueError(
+    def check(self) -> None:
+        if self.environment is Environment.PRODUCTION and self.database().is_sqlite:
+            raise ConfigurationError(
                 "ENVIRONMENT=production refuses the embedded SQLite database: "
                 "set DATABASE_URL to a PostgreSQL URL (postgresql+asyncpg://...)"
             )
-        if unsafe := placeholder_secrets(self):
-            names = ", ".join(name.upper() for name in unsafe)
-            raise ValueError(
-                f"ENVIRONMENT=production refuses empty or placeholder secrets: {names}"
-            )
-        return self
+        super().check()
 
     def database(self) -> DatabaseSettings:
         return DatabaseSettings(

@@ -1,17 +1,19 @@
 """Settings refuse an unsafe production and read component lists."""
 
 import pytest
-from pydantic import SecretStr, ValidationError
+from pydantic import SecretStr
 
 from api.settings import EMBEDDED_DATABASE_URL, Settings
 from api.testing import PROJECT_ROOT
-from core.settings import Environment
+from core.settings import ConfigurationError, Environment
 
 POSTGRES = "postgresql+asyncpg://armature:{password}@db:5432/armature"
 
 
 def production(**overrides: object) -> Settings:
-    return Settings(_env_file=None, environment=Environment.PRODUCTION, **overrides)  # type: ignore[arg-type]
+    settings = Settings(_env_file=None, environment=Environment.PRODUCTION, **overrides)  # type: ignore[arg-type]
+    settings.check()
+    return settings
 
 
 def test_defaults_run_the_embedded_database() -> None:
@@ -23,14 +25,28 @@ def test_defaults_run_the_embedded_database() -> None:
 
 
 def test_production_refuses_sqlite_with_a_clear_message() -> None:
-    with pytest.raises(ValidationError, match="refuses the embedded SQLite database"):
+    with pytest.raises(ConfigurationError, match="refuses the embedded SQLite database"):
         production()
 
 
 @pytest.mark.parametrize("password", ["change-me", "CHANGEME", "placeholder"])
-def test_production_refuses_placeholder_secrets_naming_them(password: str) -> None:
-    with pytest.raises(ValidationError, match="placeholder secrets: DATABASE_URL"):
+def test_production_refuses_placeholder_secrets_naming_them_without_echoing_them(
+    password: str,
+) -> None:
+    with pytest.raises(ConfigurationError, match="placeholder secrets: DATABASE_URL") as refused:
         production(database_url=SecretStr(POSTGRES.format(password=password)))
+
+    assert "armature:" not in str(refused.value), "the URL and its password stay out of the message"
+
+
+def test_loading_production_settings_from_the_environment_refuses_sqlite(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("ENVIRONMENT", "production")
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+
+    with pytest.raises(ConfigurationError, match="SQLite"):
+        Settings.load(_env_file=None)
 
 
 def test_production_accepts_postgres_with_a_real_secret() -> None:

@@ -20,6 +20,10 @@ class Environment(StrEnum):
     PRODUCTION = "production"
 
 
+class ConfigurationError(RuntimeError):
+    """The settings must not run in their environment; the message says what to change."""
+
+
 class ArmatureSettings(BaseSettings):
     """Base for settings classes: read from the environment, `.env`, then a secrets directory."""
 
@@ -31,9 +35,23 @@ class ArmatureSettings(BaseSettings):
 
     @classmethod
     def load(cls, **overrides: Any) -> Self:
-        """Read the settings; the secrets directory (`SECRETS_DIR`) is used only when it exists."""
+        """Read and check the settings; `SECRETS_DIR` is used only when it exists."""
         secrets_dir = Path(os.environ.get("SECRETS_DIR", DEFAULT_SECRETS_DIR))
-        return cls(_secrets_dir=secrets_dir if secrets_dir.is_dir() else None, **overrides)
+        settings = cls(_secrets_dir=secrets_dir if secrets_dir.is_dir() else None, **overrides)
+        settings.check()
+        return settings
+
+    def check(self) -> None:
+        """Raise ConfigurationError for settings unsafe in their environment.
+
+        Not a pydantic validator on purpose: a validation error would echo the raw input,
+        secrets included, into the log.
+        """
+        if self.environment is Environment.PRODUCTION and (unsafe := placeholder_secrets(self)):
+            names = ", ".join(name.upper() for name in unsafe)
+            raise ConfigurationError(
+                f"ENVIRONMENT=production refuses empty or placeholder secrets: {names}"
+            )
 
 
 def placeholder_secrets(settings: BaseModel) -> list[str]:
