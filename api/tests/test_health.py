@@ -1,5 +1,7 @@
 """Liveness never touches the database; readiness reports whether it answers."""
 
+from pathlib import Path
+
 import httpx
 from pydantic import SecretStr
 
@@ -44,3 +46,22 @@ async def test_ready_is_503_and_health_200_when_the_database_is_unreachable() ->
     assert items.status_code == 503
     assert items.headers["retry-after"] == "5"
     assert items.json()["type"] == "urn:armature:problem:service_unavailable"
+
+
+async def test_a_database_without_the_schema_is_a_500_not_a_retryable_503(
+    tmp_path: Path,
+) -> None:
+    settings = Settings(
+        _env_file=None,
+        environment=Environment.TEST,
+        database_url=SecretStr(f"sqlite+aiosqlite:///{tmp_path / 'unmigrated.sqlite3'}"),
+    )
+    app = create_app(build_container(settings))
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        items = await client.get("/api/v1/items")
+
+    assert items.status_code == 500
+    assert "retry-after" not in items.headers
+    assert "no such table" not in items.text

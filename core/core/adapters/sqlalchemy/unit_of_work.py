@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -13,7 +13,10 @@ from sqlalchemy.orm.exc import StaleDataError
 from core.errors import ConcurrentModification, ServiceUnavailable
 from core.interfaces import UnitOfWork
 
-_UNREACHABLE = (OperationalError, InterfaceError, PoolTimeoutError, OSError, TimeoutError)
+# SQLSTATE classes that mean "try again later": connection exception, insufficient
+# resources, operator intervention (shutdown, restart, statement timeout).
+_TRANSIENT_SQLSTATE_CLASSES = frozenset({"08", "53", "57"})
+_SQLITE_BUSY = "database is locked"
 
 
 class SqlAlchemyUnitOfWork(UnitOfWork):
@@ -69,6 +72,14 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
 
 
 def _is_unreachable(exc: BaseException | None) -> bool:
-    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+    """True for failures a retry can cure; a missing table or a bad query stays a 500."""
+    if isinstance(exc, PoolTimeoutError | OSError | TimeoutError):
         return True
-    return isinstance(exc, _UNREACHABLE)
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated or isinstance(exc, InterfaceError):
+        return True
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    if isinstance(sqlstate, str):
+        return sqlstate[:2] in _TRANSIENT_SQLSTATE_CLASSES
+    return _SQLITE_BUSY in str(exc.orig)
