@@ -12,9 +12,9 @@ RUN := $(UV) run --locked
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
 
-uv: ## Install uv with pip when it is missing (into the user site; PEP 668 systems too)
+uv: ## Install uv with pip when it is missing (user site on PEP 668 systems)
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 \
-		|| python3 -m pip install --quiet --user uv 2>/dev/null \
+		|| python3 -m pip install --quiet uv 2>/dev/null \
 		|| python3 -m pip install --quiet --user --break-system-packages uv
 
 sync: uv ## Install the locked environment (production and dev groups)
