@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
+import httpx
 from dependency_injector import containers, providers
 
 from api.settings import Settings
 from core.adapters.sqlalchemy import create_engine, create_session_factory
 from core.components import Component, discover_components
+from core.security import NoAuthenticator
+from core.settings import ArmatureSettings
 
 
 class ApplicationContainer(containers.DeclarativeContainer):
@@ -24,22 +28,41 @@ class ApplicationContainer(containers.DeclarativeContainer):
     engine = providers.Singleton(create_engine, database)
     session_factory = providers.Singleton(create_session_factory, engine)
     components = providers.Dependency(instance_of=tuple)
+    # One pooled HTTP client for every outbound call (OIDC discovery, JWKS...).
+    http_client = providers.Singleton(httpx.AsyncClient, timeout=httpx.Timeout(5.0))
+    # Replaced by the component that exports one (accounts); until then every token fails.
+    authenticator = providers.Singleton(NoAuthenticator)
 
 
 def build_container(
-    settings: Settings, components: Sequence[Component] | None = None
+    settings: Settings,
+    components: Sequence[Component] | None = None,
+    component_settings: Mapping[str, ArmatureSettings] | None = None,
 ) -> ApplicationContainer:
-    """The root container for `settings`, with every enabled component attached and mapped."""
-    settings.check()
+    """The root container for `settings`, with every enabled component attached and mapped.
+
+    Each component's own settings are read from the environment unless given; all of them
+    are checked here, so a server refuses unsafe settings before it serves anything.
+    """
     enabled = tuple(discover_components(settings.components) if components is None else components)
+    given = component_settings or {}
+    loaded = {
+        component.name: given.get(component.name) or component.settings.load()
+        for component in enabled
+        if component.settings is not None
+    }
+    for checked in (settings, *loaded.values()):
+        checked.check()
     for component in enabled:
         component.start_mappers()
-    composed = _compose(enabled)
+    composed = _compose(enabled, loaded)
     return composed(settings=providers.Object(settings), components=providers.Object(enabled))
 
 
-def _compose(components: Sequence[Component]) -> type[ApplicationContainer]:
-    """A container class with one sub-container per component, fed the shared session factory.
+def _compose(
+    components: Sequence[Component], settings: Mapping[str, ArmatureSettings]
+) -> type[ApplicationContainer]:
+    """A container class with one sub-container per component, fed the shared resources it declares.
 
     Declared on a class (not attached to an instance) so that wiring can resolve
     markers such as `Provide["items.deps"]` against it.
@@ -48,14 +71,26 @@ def _compose(components: Sequence[Component]) -> type[ApplicationContainer]:
     class ComposedContainer(ApplicationContainer):
         pass
 
+    shared: dict[str, providers.Provider[Any]] = {
+        "session_factory": ApplicationContainer.session_factory,
+        "http_client": ApplicationContainer.http_client,
+    }
     for component in components:
-        sub_container = providers.Container(
-            component.container, session_factory=ApplicationContainer.session_factory
-        )
+        inputs: dict[str, providers.Provider[Any]] = {
+            name: provider
+            for name, provider in shared.items()
+            if hasattr(component.container, name)
+        }
+        if component.name in settings:
+            inputs["settings"] = providers.Object(settings[component.name])
+        sub_container = providers.Container(component.container, **inputs)
         setattr(ComposedContainer, component.name, sub_container)
+        for export in component.exports:
+            setattr(ComposedContainer, export, getattr(sub_container, export))
     return ComposedContainer
 
 
 async def close(container: ApplicationContainer) -> None:
-    """Release the process-wide resources (the engine's connection pool)."""
+    """Release the process-wide resources: the HTTP client and the engine's pool."""
+    await container.http_client().aclose()
     await container.engine().dispose()

@@ -21,12 +21,14 @@ from core.errors import (
     PermissionDenied,
     PreconditionFailed,
     ServiceUnavailable,
+    Unauthenticated,
 )
 from core.problems import PROBLEM_MEDIA_TYPE, FieldProblem, Problem
 
 logger = logging.getLogger(__name__)
 
 STATUS_BY_KIND: dict[type[DomainError], int] = {
+    Unauthenticated: 401,
     NotFound: 404,
     Conflict: 409,
     InvalidInput: 422,
@@ -36,6 +38,10 @@ STATUS_BY_KIND: dict[type[DomainError], int] = {
 }
 RETRY_AFTER_SECONDS = "5"
 _METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+_DOMAIN_ERROR_HEADERS = {
+    401: {"WWW-Authenticate": "Bearer"},
+    503: {"Retry-After": RETRY_AFTER_SECONDS},
+}
 
 
 def problem(
@@ -64,7 +70,7 @@ def problem(
 
 async def _on_domain_error(request: Request, exc: DomainError) -> JSONResponse:
     status = next(STATUS_BY_KIND[kind] for kind in type(exc).__mro__ if kind in STATUS_BY_KIND)
-    headers = {"Retry-After": RETRY_AFTER_SECONDS} if status == 503 else None  # noqa: PLR2004
+    headers = _DOMAIN_ERROR_HEADERS.get(status)
     return problem(
         request, status, exc.detail, headers=headers, type=f"urn:armature:problem:{exc.code}"
     )

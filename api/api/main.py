@@ -8,7 +8,7 @@ from pkgutil import resolve_name
 
 from fastapi import APIRouter, FastAPI
 
-from api import bootstrap
+from api import bootstrap, security
 from api.bootstrap import ApplicationContainer
 from api.errors import install_error_handlers
 from api.routers import docs, health
@@ -40,15 +40,24 @@ def create_app(container: ApplicationContainer | None = None) -> FastAPI:
 
 
 def _include_component_routers(app: FastAPI, container: ApplicationContainer) -> None:
-    modules = [health.__name__]
+    modules = [health.__name__, security.__name__]
+    scopes: dict[str, str] = {}
     for component in container.components():
-        for reference in component.routers:
-            router = resolve_name(reference)
-            if not isinstance(router, APIRouter):
-                raise TypeError(f"{reference} is not an APIRouter")
-            app.include_router(router, prefix=API_V1)
-            modules.append(reference.partition(":")[0])
+        scopes.update(component.scopes)
+        for prefix, references in ((API_V1, component.routers), ("", component.root_routers)):
+            for reference in references:
+                app.include_router(_router(reference), prefix=prefix)
+                modules.append(reference.partition(":")[0])
+    app.state.scopes = scopes
+    security.document_scopes(scopes)
     container.wire(modules=modules)
+
+
+def _router(reference: str) -> APIRouter:
+    router = resolve_name(reference)
+    if not isinstance(router, APIRouter):
+        raise TypeError(f"{reference} is not an APIRouter")
+    return router
 
 
 def _lifespan(

@@ -34,7 +34,8 @@ from api.bootstrap import ApplicationContainer, build_container
 from api.main import create_app
 from api.settings import Settings
 from core.adapters.sqlalchemy import DatabaseSettings, create_engine
-from core.settings import Environment
+from core.components import discover_components
+from core.settings import ArmatureSettings, Environment
 
 DEFAULT_TEST_DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -148,13 +149,24 @@ def settings(database_url: str) -> Settings:
 
 
 @pytest.fixture
+def component_settings() -> dict[str, ArmatureSettings]:
+    """Each component's settings for tests: defaults, no `.env`. Override per test folder."""
+    return {
+        component.name: component.settings(_env_file=None, environment=Environment.TEST)
+        for component in discover_components()
+        if component.settings is not None
+    }
+
+
+@pytest.fixture
 def container(
     settings: Settings,
+    component_settings: dict[str, ArmatureSettings],
     engine: AsyncEngine,
     session_factory: async_sessionmaker[AsyncSession],
 ) -> ApplicationContainer:
     """The real container, with every session joined to the test's outer transaction."""
-    container = build_container(settings)
+    container = build_container(settings, component_settings=component_settings)
     container.engine.override(providers.Object(engine))
     container.session_factory.override(providers.Object(session_factory))
     return container

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 
 from dependency_injector import containers
 from sqlalchemy import MetaData
+
+from core.settings import ArmatureSettings
 
 ENTRY_POINT_GROUP = "armature.components"
 
@@ -16,8 +18,13 @@ ENTRY_POINT_GROUP = "armature.components"
 class Component:
     """What the containers need to know about a component.
 
-    `routers` are "module:attribute" references so that processes without HTTP (workers,
-    migrations, the CLI) never import the web framework.
+    `routers` (served under /api/v1) and `root_routers` (served at the root, such as
+    /.well-known) are "module:attribute" references, so that processes without HTTP (workers,
+    migrations, the CLI) never import the web framework. The component's container receives
+    the shared resources it declares (`session_factory`, `http_client`), and `settings` when
+    the component has a settings class. `exports` names
+    providers of that container the root container offers to everyone (e.g. "authenticator").
+    `commands` references a typer app mounted on the `armature` command line.
     """
 
     name: str
@@ -25,6 +32,11 @@ class Component:
     metadata: MetaData
     start_mappers: Callable[[], None]
     routers: tuple[str, ...] = field(default=())
+    root_routers: tuple[str, ...] = field(default=())
+    settings: type[ArmatureSettings] | None = None
+    scopes: Mapping[str, str] = field(default_factory=dict)
+    exports: tuple[str, ...] = field(default=())
+    commands: str | None = None
 
 
 class UnknownComponentError(LookupError):

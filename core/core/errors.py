@@ -13,6 +13,12 @@ class DomainError(Exception):
         self.detail = detail
 
 
+class Unauthenticated(DomainError):
+    """The caller did not prove who it is: no, bad or expired credentials."""
+
+    code = "unauthenticated"
+
+
 class NotFound(DomainError):
     """The thing asked for does not exist (or is not visible to the caller)."""
 
@@ -29,6 +35,12 @@ class ConcurrentModification(Conflict):
     """Another writer changed the same row between our read and our write."""
 
     code = "concurrent_modification"
+
+
+class ConstraintViolation(Conflict):
+    """The database refused the change: a unique key or another constraint."""
+
+    code = "constraint_violation"
 
 
 class InvalidInput(DomainError):

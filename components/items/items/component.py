@@ -13,4 +13,8 @@ component = Component(
     metadata=metadata,
     start_mappers=start_mappers,
     routers=("items.http:router",),
+    scopes={
+        "items:read": "Read your items.",
+        "items:write": "Create, change and delete your items.",
+    },
 )

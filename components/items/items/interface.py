@@ -5,6 +5,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from core.errors import ConcurrentModification
+from core.security import Principal
 from items.dependencies import ItemsDeps
 from items.errors import ItemNotFound, ItemVersionMismatch
 from items.models import Item
@@ -14,10 +15,14 @@ from items.serializers import ItemCreate, ItemListQuery, ItemPage, ItemRead, Ite
 Versions = frozenset[int] | None
 
 
-async def create_item(deps: ItemsDeps, *, data: ItemCreate) -> ItemRead:
-    """Save a new item at version 1."""
+async def create_item(deps: ItemsDeps, *, data: ItemCreate, actor: Principal) -> ItemRead:
+    """Save a new item at version 1, owned by the actor."""
     item = Item.create(
-        name=data.name, description=data.description, price=data.price, now=deps.clock()
+        name=data.name,
+        description=data.description,
+        price=data.price,
+        owner_id=actor.account_id,
+        now=deps.clock(),
     )
     async with deps.uow() as uow:
         await uow.items.add(item)
@@ -25,16 +30,17 @@ async def create_item(deps: ItemsDeps, *, data: ItemCreate) -> ItemRead:
     return ItemRead.model_validate(item)
 
 
-async def get_item(deps: ItemsDeps, *, item_id: UUID) -> ItemRead:
-    """The item with this id; ItemNotFound otherwise."""
+async def get_item(deps: ItemsDeps, *, item_id: UUID, actor: Principal) -> ItemRead:
+    """The item with this id; ItemNotFound when it does not exist or the actor may not see it."""
     async with deps.uow() as uow:
-        return ItemRead.model_validate(await _existing(uow, item_id))
+        return ItemRead.model_validate(await _existing(uow, item_id, actor))
 
 
-async def list_items(deps: ItemsDeps, *, query: ItemListQuery) -> ItemPage:
-    """One page of items matching the query, and the total that match."""
+async def list_items(deps: ItemsDeps, *, query: ItemListQuery, actor: Principal) -> ItemPage:
+    """One page of the actor's items (everyone's for admins) matching the query, and the total."""
+    owner_id = None if actor.is_admin else actor.account_id
     async with deps.uow() as uow:
-        items, total = await uow.items.list_page(query)
+        items, total = await uow.items.list_page(query, owner_id)
         return ItemPage(
             items=[ItemRead.model_validate(item) for item in items],
             total=total,
@@ -44,29 +50,37 @@ async def list_items(deps: ItemsDeps, *, query: ItemListQuery) -> ItemPage:
 
 
 async def update_item(
-    deps: ItemsDeps, *, item_id: UUID, changes: ItemUpdate, expected_versions: Versions = None
+    deps: ItemsDeps,
+    *,
+    item_id: UUID,
+    changes: ItemUpdate,
+    actor: Principal,
+    expected_versions: Versions = None,
 ) -> ItemRead:
     """Change some fields; ItemNotFound, or ItemVersionMismatch when another version is current."""
     async with deps.uow() as uow:
-        item = await _existing(uow, item_id, expected_versions)
+        item = await _existing(uow, item_id, actor, expected_versions)
         if item.update(changes.changes(), now=deps.clock()):
             await _commit(uow, item_id, expected_versions)
         return ItemRead.model_validate(item)
 
 
 async def delete_item(
-    deps: ItemsDeps, *, item_id: UUID, expected_versions: Versions = None
+    deps: ItemsDeps, *, item_id: UUID, actor: Principal, expected_versions: Versions = None
 ) -> None:
     """Remove the item; ItemNotFound, or ItemVersionMismatch when another version is current."""
     async with deps.uow() as uow:
-        item = await _existing(uow, item_id, expected_versions)
+        item = await _existing(uow, item_id, actor, expected_versions)
         await uow.items.remove(item)
         await _commit(uow, item_id, expected_versions)
 
 
-async def _existing(uow: ItemsUnitOfWork, item_id: UUID, expected: Versions = None) -> Item:
+async def _existing(
+    uow: ItemsUnitOfWork, item_id: UUID, actor: Principal, expected: Versions = None
+) -> Item:
+    """The item the actor may see; someone else's item is as absent as a missing one."""
     item = await uow.items.get(item_id)
-    if item is None:
+    if item is None or not actor.may_see(item.owner_id):
         raise ItemNotFound(item_id)
     if expected is not None and item.version not in expected:
         raise ItemVersionMismatch(item_id)

@@ -13,7 +13,11 @@ EDITABLE_FIELDS = frozenset({"name", "description", "price"})
 
 @dataclass(eq=False)
 class Item:
-    """A named, optionally priced thing; `version` grows by one with every change."""
+    """A named, optionally priced thing; `version` grows by one with every change.
+
+    `owner_id` is the account that created it; items from before accounts existed have none
+    and only administrators see them.
+    """
 
     id: UUID
     name: str
@@ -21,14 +25,22 @@ class Item:
     price: Decimal | None
     created_at: datetime
     updated_at: datetime
+    owner_id: UUID | None = None
     version: int = 1
 
     @classmethod
     def create(
-        cls, *, name: str, description: str | None, price: Decimal | None, now: datetime
+        cls,
+        *,
+        name: str,
+        description: str | None,
+        price: Decimal | None,
+        owner_id: UUID,
+        now: datetime,
     ) -> Item:
         return cls(
             id=uuid4(),
+            owner_id=owner_id,
             name=name,
             description=description,
             price=price,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import abc
 from typing import Protocol
+from uuid import UUID
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, and_, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.adapters.sqlalchemy import SqlAlchemyRepository, SqlAlchemyUnitOfWork
@@ -16,8 +17,13 @@ from items.tables import item_table
 
 
 class ItemRepository(Repository[Item], Protocol):
-    async def list_page(self, query: ItemListQuery) -> tuple[list[Item], int]:
-        """The items of one page in the query's order, and how many match in all."""
+    async def list_page(
+        self, query: ItemListQuery, owner_id: UUID | None
+    ) -> tuple[list[Item], int]:
+        """One page of matching items in the query's order, and how many match in all.
+
+        `owner_id` restricts the page to one owner's items; None lists everyone's.
+        """
         ...
 
 
@@ -29,8 +35,10 @@ class SqlItemRepository(SqlAlchemyRepository[Item]):
     def __init__(self, session: AsyncSession) -> None:
         super().__init__(session, Item)
 
-    async def list_page(self, query: ItemListQuery) -> tuple[list[Item], int]:
-        condition = _matching(query)
+    async def list_page(
+        self, query: ItemListQuery, owner_id: UUID | None
+    ) -> tuple[list[Item], int]:
+        condition = _matching(query, owner_id)
         page = (
             select(Item)
             .where(condition)
@@ -43,10 +51,13 @@ class SqlItemRepository(SqlAlchemyRepository[Item]):
         return items, (await self._session.scalar(total)) or 0
 
 
-def _matching(query: ItemListQuery) -> ColumnElement[bool]:
-    if query.q is None:
-        return item_table.c.id.is_not(None)
-    return item_table.c.name.icontains(query.q, autoescape=True)
+def _matching(query: ItemListQuery, owner_id: UUID | None) -> ColumnElement[bool]:
+    conditions = []
+    if owner_id is not None:
+        conditions.append(item_table.c.owner_id == owner_id)
+    if query.q is not None:
+        conditions.append(item_table.c.name.icontains(query.q, autoescape=True))
+    return and_(true(), *conditions)
 
 
 def _ordering(query: ItemListQuery) -> tuple[ColumnElement[object], ...]:

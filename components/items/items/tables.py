@@ -17,7 +17,10 @@ item_table = Table(
     Column("version", Integer, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    # No foreign key to account: components stay independently installable.
+    Column("owner_id", Uuid, nullable=True),
     Index("ix_item_created_at", "created_at"),
+    Index("ix_item_owner_id_created_at", "owner_id", "created_at"),
     Index("ix_item_name", "name"),
     Index("ix_item_price", "price"),
 )

@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from uuid import uuid4
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -20,7 +21,9 @@ def _mapped() -> None:
 
 
 def new_item(name: str) -> Item:
-    return Item.create(name=name, description=None, price=None, now=datetime.now(UTC))
+    return Item.create(
+        name=name, description=None, price=None, owner_id=uuid4(), now=datetime.now(UTC)
+    )
 
 
 async def test_leaving_without_commit_rolls_back(session_factory: Sessions) -> None:
@@ -43,7 +46,7 @@ async def test_an_error_inside_the_unit_discards_every_change(session_factory: S
         await _fail_midway(session_factory, kept)
 
     async with SqlItemsUnitOfWork(session_factory) as uow:
-        items, total = await uow.items.list_page(ItemListQuery())
+        items, total = await uow.items.list_page(ItemListQuery(), None)
         assert total == 1
         assert items[0].name == "Kept"
 
@@ -53,6 +56,7 @@ async def test_committed_values_round_trip_exactly(session_factory: Sessions) ->
         name="Exact",
         description="é ✓",
         price=Decimal("9999999999.99"),
+        owner_id=uuid4(),
         now=datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC),
     )
     async with SqlItemsUnitOfWork(session_factory) as uow:

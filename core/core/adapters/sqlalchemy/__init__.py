@@ -9,12 +9,13 @@ from core.adapters.sqlalchemy.database import (
 from core.adapters.sqlalchemy.mapping import map_once
 from core.adapters.sqlalchemy.metadata import mapper_registry, metadata
 from core.adapters.sqlalchemy.repository import SqlAlchemyRepository
-from core.adapters.sqlalchemy.types import Money, UTCDateTime
+from core.adapters.sqlalchemy.types import Money, ScopeSet, UTCDateTime
 from core.adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 
 __all__ = [
     "DatabaseSettings",
     "Money",
+    "ScopeSet",
     "SqlAlchemyRepository",
     "SqlAlchemyUnitOfWork",
     "UTCDateTime",

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Dialect, Numeric
+from sqlalchemy import BigInteger, DateTime, Dialect, Numeric, String
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 _CENTS = Decimal(100)
@@ -57,3 +57,16 @@ class Money(TypeDecorator[Decimal]):
         if dialect.name == "sqlite":
             return (Decimal(value) / _CENTS).quantize(Decimal("0.01"))
         return Decimal(value)
+
+
+class ScopeSet(TypeDecorator[frozenset[str]]):
+    """A set of OAuth2 scope names, stored space-separated as in the `scope` claim."""
+
+    impl = String(1000)
+    cache_ok = True
+
+    def process_bind_param(self, value: frozenset[str] | None, dialect: Dialect) -> str | None:
+        return None if value is None else " ".join(sorted(value))
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> frozenset[str] | None:
+        return None if value is None else frozenset(value.split())

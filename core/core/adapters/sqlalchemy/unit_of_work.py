@@ -5,12 +5,12 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy.exc import DBAPIError, InterfaceError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from core.errors import ConcurrentModification, ServiceUnavailable
+from core.errors import ConcurrentModification, ConstraintViolation, ServiceUnavailable
 from core.interfaces import UnitOfWork
 
 # SQLSTATE classes that mean "try again later": connection exception, insufficient
@@ -47,6 +47,8 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
             raise ConcurrentModification(
                 "The resource was changed by another request; fetch it again and retry."
             ) from exc
+        except IntegrityError as exc:
+            raise ConstraintViolation("The change conflicts with existing data.") from exc
 
     async def rollback(self) -> None:
         await self.session.rollback()

@@ -1,0 +1,1 @@
+"""The accounts component: who may call the API, and with which scopes."""

@@ -1,0 +1,87 @@
+"""What the accounts use cases need, and the container that provides it."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from dependency_injector import containers, providers
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from accounts.passwords import Passwords
+from accounts.repository import AccountsUnitOfWork, SqlAccountsUnitOfWork
+from accounts.settings import AccountsSettings
+from accounts.tokens import TokenService
+from core.adapters.jose_tokens import JoseTokenCodec, generate_signing_key_pem
+from core.clock import Clock, utc_now
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class AccountsDeps:
+    uow: Callable[[], AccountsUnitOfWork]
+    passwords: Passwords
+    tokens: TokenService
+    default_scopes: frozenset[str]
+    clock: Clock = utc_now
+
+
+def build_codec(settings: AccountsSettings) -> JoseTokenCodec:
+    """The codec from the configured key; outside production, an ephemeral key if none is set."""
+    if settings.token_signing_key is None:
+        logger.warning("TOKEN_SIGNING_KEY is unset: signing with an ephemeral development key")
+        pem = generate_signing_key_pem()
+    else:
+        pem = settings.token_signing_key.get_secret_value()
+    return JoseTokenCodec(
+        pem,
+        algorithms=settings.algorithms,
+        previous_public_pems=settings.previous_public_pems(),
+    )
+
+
+def build_token_service(settings: AccountsSettings, codec: JoseTokenCodec) -> TokenService:
+    return TokenService(
+        codec=codec,
+        issuer=settings.token_issuer,
+        audience=settings.token_audience,
+        access_ttl=timedelta(seconds=settings.access_token_ttl_seconds),
+        refresh_ttl=timedelta(seconds=settings.refresh_token_ttl_seconds),
+    )
+
+
+def build_passwords(settings: AccountsSettings) -> Passwords:
+    return Passwords(
+        time_cost=settings.password_hash_time_cost, memory_kib=settings.password_hash_memory_kib
+    )
+
+
+def default_scopes(settings: AccountsSettings) -> frozenset[str]:
+    return settings.default_scopes
+
+
+class AccountsContainer(containers.DeclarativeContainer):
+    settings = providers.Dependency(instance_of=AccountsSettings)
+    session_factory = providers.Dependency(instance_of=async_sessionmaker)
+    clock = providers.Object(utc_now)
+
+    codec = providers.Singleton(build_codec, settings)
+    tokens = providers.Singleton(build_token_service, settings, codec)
+    passwords = providers.Singleton(build_passwords, settings)
+    unit_of_work = providers.Factory(SqlAccountsUnitOfWork, session_factory=session_factory)
+    deps = providers.Singleton(
+        AccountsDeps,
+        uow=unit_of_work.provider,
+        passwords=passwords,
+        tokens=tokens,
+        default_scopes=providers.Callable(default_scopes, settings),
+        clock=clock,
+    )
+    # By import path: the authenticator calls the use cases, which import this module.
+    authenticator: providers.Singleton[Any] = providers.Singleton(
+        "accounts.authenticator.AccountsAuthenticator", deps
+    )

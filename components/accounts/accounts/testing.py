@@ -1,0 +1,44 @@
+"""Test helpers: the accounts endpoints as an HTTP test client sees them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+PASSWORD = "correct horse battery"
+
+
+class AccountsApi:
+    """The accounts endpoints as a test client sees them."""
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
+
+    async def sign_up(self, email: str, password: str = PASSWORD) -> httpx.Response:
+        return await self.client.post(
+            "/api/v1/accounts", json={"email": email, "password": password}
+        )
+
+    async def token(
+        self, email: str, password: str = PASSWORD, scope: str | None = None
+    ) -> httpx.Response:
+        form = {"grant_type": "password", "username": email, "password": password}
+        if scope is not None:
+            form["scope"] = scope
+        return await self.client.post("/api/v1/auth/token", data=form)
+
+    async def sign_in(self, email: str, scope: str | None = None) -> dict[str, Any]:
+        """Sign up when new, then sign in: the token response body."""
+        await self.sign_up(email)
+        response = await self.token(email, scope=scope)
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def refresh(self, refresh_token: str) -> httpx.Response:
+        return await self.client.post("/api/v1/auth/refresh", json={"refresh_token": refresh_token})
+
+    @staticmethod
+    def bearer(pair: dict[str, Any]) -> dict[str, str]:
+        return {"Authorization": f"Bearer {pair['access_token']}"}
