@@ -21,7 +21,7 @@ sync: uv ## Install the locked environment (production and dev groups)
 	$(UV) sync --locked --all-packages
 
 run: sync migrate ## Serve the API on http://$(HOST):$(PORT) (SQLite, no service needed)
-	$(RUN) uvicorn --factory api.main:create_app --host $(HOST) --port $(PORT)
+	$(RUN) uvicorn --factory api.main:create_app --host $(HOST) --port $(PORT) --no-proxy-headers
 
 migrate: sync ## Apply every migration to DATABASE_URL (default: the embedded SQLite file)
 	$(RUN) alembic upgrade head

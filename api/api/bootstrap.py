@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 from dependency_injector import containers, providers
 
+from api.rate_limits import RateLimiter
 from api.settings import Settings
 from core.adapters.sqlalchemy import create_engine, create_session_factory
 from core.components import Component, discover_components
@@ -30,6 +31,9 @@ class ApplicationContainer(containers.DeclarativeContainer):
     components = providers.Dependency(instance_of=tuple)
     # One pooled HTTP client for every outbound call (OIDC discovery, JWKS...).
     http_client = providers.Singleton(httpx.AsyncClient, timeout=httpx.Timeout(5.0))
+    rate_limiter = providers.Singleton(
+        RateLimiter, providers.Callable(Settings.rate_limits, settings)
+    )
     # Replaced by the component that exports one (accounts); until then every token fails.
     authenticator = providers.Singleton(NoAuthenticator)
 
@@ -91,6 +95,7 @@ def _compose(
 
 
 async def close(container: ApplicationContainer) -> None:
-    """Release the process-wide resources: the HTTP client and the engine's pool."""
+    """Release the process-wide resources: Redis, the HTTP client and the engine's pool."""
+    await container.rate_limiter().close()
     await container.http_client().aclose()
     await container.engine().dispose()

@@ -6,11 +6,13 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pkgutil import resolve_name
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 
 from api import bootstrap, security
 from api.bootstrap import ApplicationContainer
+from api.client_ip import install_client_ip
 from api.errors import install_error_handlers
+from api.rate_limits import check_route_limits, install_rate_limits, rate_limit
 from api.routers import docs, health
 from api.settings import Settings
 
@@ -32,21 +34,25 @@ def create_app(container: ApplicationContainer | None = None) -> FastAPI:
     )
     app.state.container = container
     install_error_handlers(app)
+    install_rate_limits(app, container.rate_limiter())
     app.include_router(health.router)
     if settings.docs_enabled:
         docs.install_docs(app, OPENAPI_URL)
     _include_component_routers(app, container)
+    check_route_limits(app, container.rate_limiter())
+    install_client_ip(app, settings.trusted_proxies)
     return app
 
 
 def _include_component_routers(app: FastAPI, container: ApplicationContainer) -> None:
     modules = [health.__name__, security.__name__]
     scopes: dict[str, str] = {}
+    limited = [Depends(rate_limit(security.optional_principal))]
     for component in container.components():
         scopes.update(component.scopes)
         for prefix, references in ((API_V1, component.routers), ("", component.root_routers)):
             for reference in references:
-                app.include_router(_router(reference), prefix=prefix)
+                app.include_router(_router(reference), prefix=prefix, dependencies=limited)
                 modules.append(reference.partition(":")[0])
     app.state.scopes = scopes
     security.document_scopes(scopes)

@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import NoDecode
 
+from api.rate_limits import RateLimitConfig
 from core.adapters.sqlalchemy import DatabaseSettings
 from core.settings import ArmatureSettings, ConfigurationError, Environment
 
@@ -30,13 +31,34 @@ class Settings(ArmatureSettings):
         default=None, description="Comma-separated component names to enable; unset means all."
     )
     docs_enabled: bool = Field(default=True, description="Serve /docs, /redoc and /openapi.json.")
+    redis_url: SecretStr | None = Field(
+        default=None, description="Redis for rate limits shared by every worker; unset: memory."
+    )
+    rate_limit_fail_open: bool = Field(
+        default=True, description="When Redis is down: let requests through (true) or 503."
+    )
+    rate_limit_default: str = Field(default="300/minute", description="Per caller, every route.")
+    rate_limit_routes: dict[str, str] = Field(
+        default_factory=dict,
+        description='JSON: {"POST /api/v1/items": "60/minute"} overrides per route template.',
+    )
+    rate_limit_login_per_ip: str = "20/minute"
+    rate_limit_login_per_username: str = "10/minute"
+    trusted_proxies: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(), description="Comma-separated proxy IPs/CIDRs whose X-Forwarded-For is believed."
+    )
 
     @field_validator("components", mode="before")
     @classmethod
     def _split_components(cls, value: object) -> object:
         if isinstance(value, str):
-            return frozenset(name.strip() for name in value.split(",") if name.strip())
+            return frozenset(_comma_separated(value))
         return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        return tuple(_comma_separated(value)) if isinstance(value, str) else value
 
     def check(self) -> None:
         if self.environment is Environment.PRODUCTION and self.database().is_sqlite:
@@ -45,6 +67,21 @@ class Settings(ArmatureSettings):
                 "set DATABASE_URL to a PostgreSQL URL (postgresql+asyncpg://...)"
             )
         super().check()
+        if self.environment is Environment.PRODUCTION and self.redis_url is None:
+            raise ConfigurationError(
+                "ENVIRONMENT=production needs REDIS_URL: in-memory rate limits would grant "
+                "every limit once per worker"
+            )
+
+    def rate_limits(self) -> RateLimitConfig:
+        return RateLimitConfig(
+            storage_url=self.redis_url.get_secret_value() if self.redis_url else "memory://",
+            fail_open=self.rate_limit_fail_open,
+            default=self.rate_limit_default,
+            routes=self.rate_limit_routes,
+            login_per_ip=self.rate_limit_login_per_ip,
+            login_per_username=self.rate_limit_login_per_username,
+        )
 
     def database(self) -> DatabaseSettings:
         return DatabaseSettings(
@@ -56,3 +93,7 @@ class Settings(ArmatureSettings):
             statement_timeout_ms=self.database_statement_timeout_ms,
             echo=self.database_echo,
         )
+
+
+def _comma_separated(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]

@@ -144,7 +144,10 @@ def session_factory(connection: AsyncConnection) -> async_sessionmaker[AsyncSess
 @pytest.fixture
 def settings(database_url: str) -> Settings:
     return Settings(
-        _env_file=None, environment=Environment.TEST, database_url=SecretStr(database_url)
+        _env_file=None,
+        environment=Environment.TEST,
+        database_url=SecretStr(database_url),
+        redis_url=None,
     )
 
 

@@ -5,7 +5,8 @@ from pydantic import SecretStr
 
 from api.settings import EMBEDDED_DATABASE_URL, Settings
 from api.testing import PROJECT_ROOT
-from core.settings import ConfigurationError, Environment
+from core.components import discover_components
+from core.settings import ArmatureSettings, ConfigurationError, Environment
 
 POSTGRES = "postgresql+asyncpg://armature:{password}@db:5432/armature"
 
@@ -50,9 +51,25 @@ def test_loading_production_settings_from_the_environment_refuses_sqlite(
 
 
 def test_production_accepts_postgres_with_a_real_secret() -> None:
-    settings = production(database_url=SecretStr(POSTGRES.format(password="k9w2-Qx7")))
+    settings = production(
+        database_url=SecretStr(POSTGRES.format(password="k9w2-Qx7")),
+        redis_url=SecretStr("redis://redis:6379/0"),
+    )
 
     assert not settings.database().is_sqlite
+
+
+def test_production_refuses_in_memory_rate_limits() -> None:
+    with pytest.raises(ConfigurationError, match="REDIS_URL"):
+        production(database_url=SecretStr(POSTGRES.format(password="k9w2-Qx7")))
+
+
+def test_trusted_proxies_are_read_from_a_comma_separated_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1")
+
+    assert Settings(_env_file=None).trusted_proxies == ("10.0.0.0/8", "127.0.0.1")
 
 
 def test_database_url_never_appears_in_repr() -> None:
@@ -75,6 +92,12 @@ def test_env_example_documents_every_setting() -> None:
         line.lstrip("# ").split("=", 1)[0] for line in example.splitlines() if "=" in line
     }
 
-    missing = {name.upper() for name in Settings.model_fields} - documented
+    classes: list[type[ArmatureSettings]] = [
+        Settings,
+        *(c.settings for c in discover_components() if c.settings is not None),
+    ]
+    declared = {name.upper() for cls in classes for name in cls.model_fields}
+
+    missing = declared - documented
 
     assert missing == set()

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+import httpx
 from dependency_injector import containers, providers
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
@@ -16,6 +17,7 @@ from accounts.repository import AccountsUnitOfWork, SqlAccountsUnitOfWork
 from accounts.settings import AccountsSettings
 from accounts.tokens import TokenService
 from core.adapters.jose_tokens import JoseTokenCodec, generate_signing_key_pem
+from core.adapters.oidc import OidcTokenVerifier, TrustedIssuer
 from core.clock import Clock, utc_now
 
 logger = logging.getLogger(__name__)
@@ -60,6 +62,22 @@ def build_passwords(settings: AccountsSettings) -> Passwords:
     )
 
 
+def build_federation(
+    settings: AccountsSettings, http_client: httpx.AsyncClient
+) -> OidcTokenVerifier:
+    """The verifier of the configured external OIDC issuers' tokens (none: it trusts nobody)."""
+    issuers = [
+        TrustedIssuer(issuer.issuer, issuer.audience, frozenset(issuer.algorithms))
+        for issuer in settings.oidc_issuers
+    ]
+    return OidcTokenVerifier(
+        http_client,
+        issuers,
+        cache_ttl_seconds=settings.oidc_cache_ttl_seconds,
+        refetch_cooldown_seconds=settings.oidc_refetch_cooldown_seconds,
+    )
+
+
 def default_scopes(settings: AccountsSettings) -> frozenset[str]:
     return settings.default_scopes
 
@@ -67,10 +85,13 @@ def default_scopes(settings: AccountsSettings) -> frozenset[str]:
 class AccountsContainer(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=AccountsSettings)
     session_factory = providers.Dependency(instance_of=async_sessionmaker)
+    # The root container's shared client: one connection pool for every outbound call.
+    http_client = providers.Dependency(instance_of=httpx.AsyncClient)
     clock = providers.Object(utc_now)
 
     codec = providers.Singleton(build_codec, settings)
     tokens = providers.Singleton(build_token_service, settings, codec)
+    federation = providers.Singleton(build_federation, settings, http_client)
     passwords = providers.Singleton(build_passwords, settings)
     unit_of_work = providers.Factory(SqlAccountsUnitOfWork, session_factory=session_factory)
     deps = providers.Singleton(
@@ -83,5 +104,5 @@ class AccountsContainer(containers.DeclarativeContainer):
     )
     # By import path: the authenticator calls the use cases, which import this module.
     authenticator: providers.Singleton[Any] = providers.Singleton(
-        "accounts.authenticator.AccountsAuthenticator", deps
+        "accounts.authenticator.AccountsAuthenticator", deps, federation
     )

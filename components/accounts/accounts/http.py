@@ -21,6 +21,7 @@ from accounts.serializers import (
     TokenPair,
 )
 from accounts.tokens import TokenService
+from api.rate_limits import enforce_login_limits
 from api.security import TOKEN_URL, authenticated
 from core.problems import problem_responses
 from core.security import ADMIN_SCOPE, Principal
@@ -65,12 +66,16 @@ async def update_account(
     return await interface.update_account(deps, account_id=account_id, changes=changes, actor=admin)
 
 
-@router.post(TOKEN_URL.removeprefix("/api/v1"), responses=problem_responses(401, 422))
+@router.post(TOKEN_URL.removeprefix("/api/v1"), responses=problem_responses(401, 422, 429))
 @inject
 async def issue_token(
-    form: Annotated[OAuth2PasswordRequestFormStrict, Depends()], deps: Deps, response: Response
+    form: Annotated[OAuth2PasswordRequestFormStrict, Depends()],
+    deps: Deps,
+    request: Request,
+    response: Response,
 ) -> TokenPair:
     """The OAuth2 password grant: `username` is the account's email."""
+    await enforce_login_limits(request, form.username)
     response.headers.update(NO_STORE)
     requested = frozenset(form.scopes) or None
     return await interface.sign_in_with_password(

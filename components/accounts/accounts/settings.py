@@ -1,13 +1,28 @@
-"""The accounts component's own settings: tokens, scopes and password hashing."""
+"""The accounts component's own settings: tokens, scopes, password hashing, OIDC issuers."""
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from core.settings import ArmatureSettings, ConfigurationError, Environment
 
 BASE_DEFAULT_SCOPES = "items:read items:write"
 DEVELOPMENT_EXTRA_SCOPES = "automations:write"
+
+# Asymmetric only: an HMAC secret shared with an external provider is never accepted.
+OidcAlgorithm = Literal["RS256", "RS384", "RS512", "ES256", "ES384", "ES512"]
+
+
+class OidcIssuer(BaseModel):
+    """An external OpenID Connect provider whose access tokens sign users in."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    issuer: str = Field(min_length=1, max_length=500, description="Its `iss`, exactly.")
+    audience: str = Field(min_length=1, description="The `aud` its tokens carry for this API.")
+    algorithms: frozenset[OidcAlgorithm] = frozenset({"RS256", "ES256"})
 
 
 class AccountsSettings(ArmatureSettings):
@@ -37,6 +52,16 @@ class AccountsSettings(ArmatureSettings):
     refresh_token_ttl_seconds: int = Field(default=30 * 24 * 3600, ge=300)
     password_hash_time_cost: int = Field(default=3, ge=1, description="argon2id passes.")
     password_hash_memory_kib: int = Field(default=65536, ge=8, description="argon2id memory.")
+    oidc_issuers: list[OidcIssuer] = Field(
+        default_factory=list,
+        description='Trusted external OIDC providers, as JSON: [{"issuer": ..., "audience": ...}].',
+    )
+    oidc_cache_ttl_seconds: float = Field(
+        default=3600, gt=0, description="How long a provider's discovery and keys are cached."
+    )
+    oidc_refetch_cooldown_seconds: float = Field(
+        default=60, ge=0, description="An unknown `kid` refetches a provider's keys this rarely."
+    )
 
     @property
     def default_scopes(self) -> frozenset[str]:
@@ -63,4 +88,16 @@ class AccountsSettings(ArmatureSettings):
             )
         if production and not self.token_issuer.startswith("https://"):
             raise ConfigurationError("ENVIRONMENT=production needs an https:// TOKEN_ISSUER")
+        self._check_oidc_issuers(production)
         super().check()
+
+    def _check_oidc_issuers(self, production: bool) -> None:
+        for trusted in self.oidc_issuers:
+            if production and not trusted.issuer.startswith("https://"):
+                raise ConfigurationError(
+                    f"ENVIRONMENT=production needs https:// OIDC issuers, not {trusted.issuer!r}"
+                )
+            if trusted.issuer == self.token_issuer:
+                raise ConfigurationError(
+                    "OIDC_ISSUERS may not name TOKEN_ISSUER: those tokens are this server's own"
+                )

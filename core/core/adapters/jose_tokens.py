@@ -17,7 +17,7 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jose import jwk, jwt
-from jose.exceptions import JWTError
+from jose.exceptions import JOSEError, JWTError
 
 from core.interfaces.tokens import InvalidToken
 
@@ -74,33 +74,58 @@ class JoseTokenCodec:
 
     def decode(self, token: str, *, audience: str, issuer: str) -> dict[str, Any]:
         key = self._key_for(token)
-        try:
-            claims: dict[str, Any] = jwt.decode(
-                token,
-                key.public_jwk,
-                algorithms=[key.algorithm],
-                audience=audience,
-                issuer=issuer,
-                options=_REQUIRED_CLAIMS,
-            )
-        except JWTError as exc:
-            raise InvalidToken(f"The token is not valid: {exc}") from None
-        return claims
+        return decode_claims(token, key.public_jwk, key.algorithm, audience=audience, issuer=issuer)
 
     def public_jwks(self) -> dict[str, list[dict[str, str]]]:
         return {"keys": [key.public_jwk for key in self._keys.values()]}
 
     def _key_for(self, token: str) -> VerificationKey:
-        try:
-            header = jwt.get_unverified_header(token)
-        except JWTError:
-            raise InvalidToken("The token is not a well-formed JWT.") from None
+        header = unverified_header(token)
         key = self._keys.get(str(header.get("kid")))
         if key is None:
             raise InvalidToken("The token names no key this server publishes.")
         if header.get("alg") != key.algorithm or key.algorithm not in self._algorithms:
             raise InvalidToken("The token's algorithm is not accepted.")
         return key
+
+
+def unverified_header(token: str) -> dict[str, Any]:
+    """The token's header, not verified yet: only to pick the key that will verify it."""
+    try:
+        header: dict[str, Any] = jwt.get_unverified_header(token)
+    except JWTError:
+        raise InvalidToken("The token is not a well-formed JWT.") from None
+    return header
+
+
+def unverified_claims(token: str) -> dict[str, Any]:
+    """The token's claims, not verified yet: only to route it to the party that can verify it."""
+    try:
+        claims: dict[str, Any] = jwt.get_unverified_claims(token)
+    except JWTError:
+        raise InvalidToken("The token is not a well-formed JWT.") from None
+    return claims
+
+
+def decode_claims(
+    token: str, key: Any, algorithm: str, *, audience: str, issuer: str
+) -> dict[str, Any]:
+    """The verified claims under exactly one algorithm; exp, iat, iss, aud and sub required."""
+    try:
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            key,
+            algorithms=[algorithm],
+            audience=audience,
+            issuer=issuer,
+            options=_REQUIRED_CLAIMS,
+        )
+    except JOSEError as exc:
+        raise InvalidToken(f"The token is not valid: {exc}") from None
+    except (TypeError, ValueError):
+        # python-jose calls int() on exp, iat and nbf: a signed null or list raises TypeError.
+        raise InvalidToken("The token's time claims are not numbers.") from None
+    return claims
 
 
 def load_public_pem(pem: str) -> ec.EllipticCurvePublicKey | rsa.RSAPublicKey:

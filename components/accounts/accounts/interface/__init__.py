@@ -7,6 +7,7 @@ from accounts.interface.accounts import (
     sign_up,
     update_account,
 )
+from accounts.interface.federation import sign_in_federated
 from accounts.interface.sessions import (
     authenticate,
     log_out,
@@ -21,6 +22,7 @@ __all__ = [
     "list_accounts",
     "log_out",
     "refresh_session",
+    "sign_in_federated",
     "sign_in_with_password",
     "sign_up",
     "update_account",

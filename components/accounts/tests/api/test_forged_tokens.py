@@ -79,7 +79,7 @@ async def forger(
 
 def forgeries(forger: Forger) -> dict[str, str]:
     valid = forger.signed()
-    header, payload, signature = valid.split(".")
+    header, _payload, signature = valid.split(".")
     escalated = b64(json.dumps({**forger.claims, "scope": "accounts:admin"}).encode())
     return {
         "alg none": compact({"alg": "none", "kid": forger.kid}, forger.claims, lambda _: b""),

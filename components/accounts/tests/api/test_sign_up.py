@@ -5,7 +5,6 @@ import pytest
 
 from accounts.testing import PASSWORD, AccountsApi
 
-
 ACCOUNTS = "/api/v1/accounts"
 
 

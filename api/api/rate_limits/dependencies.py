@@ -1,0 +1,142 @@
+"""The FastAPI side: the app's limiter, route dependencies, login guards and 429/503 answers."""
+
+# No `from __future__ import annotations`: FastAPI evaluates the signature `rate_limit` builds
+# around its argument.
+
+import hashlib
+import unicodedata
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Protocol
+from uuid import UUID
+
+from fastapi import Depends, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from fastapi.routing import RouteContext, iter_route_contexts
+from starlette.routing import Match
+
+from api.client_ip import address_bucket, client_host
+from api.errors import problem
+from api.rate_limits.limiter import RateLimited, RateLimiter, RateLimitUnavailable
+
+UNAVAILABLE_RETRY_AFTER_SECONDS = 5
+
+_Templates = dict[int, list[RouteContext]]
+
+
+def install_rate_limits(app: FastAPI, limiter: RateLimiter) -> None:
+    """Give the app its limiter and render the limiter's refusals as problem+json."""
+    app.state.rate_limiter = limiter
+    app.exception_handler(RateLimited)(on_rate_limited)
+    app.exception_handler(RateLimitUnavailable)(on_rate_limit_unavailable)
+
+
+def check_route_limits(app: FastAPI, limiter: RateLimiter) -> None:
+    """Refuse route limits naming no route of the app: a typo would silently limit nothing.
+
+    Call it once every router is included.
+    """
+    known = {
+        f"{method} {context.path}"
+        for context in iter_route_contexts(app.routes)
+        for method in context.methods or ()
+    }
+    if unknown := sorted(set(limiter.routes) - known):
+        raise ValueError(f"rate limits name routes the app does not have: {', '.join(unknown)}")
+
+
+def rate_limiter(request: Request) -> RateLimiter:
+    limiter: RateLimiter = request.app.state.rate_limiter
+    return limiter
+
+
+async def on_rate_limited(request: Request, exc: RateLimited) -> JSONResponse:
+    headers = {**exc.quota.headers(), "Retry-After": str(exc.retry_after_seconds)}
+    detail = f"Too many requests; retry in {exc.retry_after_seconds} s."
+    return problem(request, 429, detail, headers=headers, type="urn:armature:problem:rate_limited")
+
+
+async def on_rate_limit_unavailable(request: Request, _exc: RateLimitUnavailable) -> JSONResponse:
+    return problem(
+        request,
+        503,
+        "Rate limiting is unavailable; retry shortly.",
+        headers={"Retry-After": str(UNAVAILABLE_RETRY_AFTER_SECONDS)},
+        type="urn:armature:problem:rate_limit_unavailable",
+    )
+
+
+def principal_key(account_id: UUID | None, client_ip: str) -> str:
+    """Whom a limit counts: the account when the caller authenticated, else its address."""
+    if account_id is not None:
+        return f"account:{account_id}"
+    return f"ip:{address_bucket(client_ip)}"
+
+
+def username_key(username: str) -> str:
+    """One key per login name whatever its case; hashed, so no email is stored in clear."""
+    normalized = unicodedata.normalize("NFKC", username).strip().casefold()
+    return "username:" + hashlib.sha256(normalized.encode()).hexdigest()
+
+
+def route_template(request: Request) -> str:
+    """The matched route's full template ("/api/v1/items/{item_id}"); empty outside a route.
+
+    FastAPI no longer copies an included router's routes: `scope["route"]` is the router's own
+    APIRoute, whose `path` lacks the prefixes it was included under. The app's route contexts
+    know the full path; a route included twice is told apart by the path it matched.
+    """
+    route = request.scope.get("route")
+    candidates = _templates(request.app).get(id(route), [])
+    if len(candidates) > 1:
+        candidates = [c for c in candidates if c.matches(request.scope)[0] is not Match.NONE]
+    return candidates[0].path if candidates and candidates[0].path else ""
+
+
+def _templates(app: FastAPI) -> _Templates:
+    # Built on first use, once every router is included; no await, so no request sees it half.
+    templates: _Templates | None = getattr(app.state, "rate_limit_templates", None)
+    if templates is None:
+        templates = {}
+        for context in iter_route_contexts(app.routes):
+            templates.setdefault(id(context.original_route), []).append(context)
+        app.state.rate_limit_templates = templates
+    return templates
+
+
+async def enforce_rate_limit(request: Request, response: Response, key: str) -> None:
+    """Count a hit for `key` on the route's limit (or the default); report it in headers."""
+    limiter = rate_limiter(request)
+    bucket, limit = limiter.limit_for(request.method, route_template(request))
+    quota = await limiter.hit(limit, bucket, key)
+    if quota is not None:
+        response.headers.update(quota.headers())
+
+
+class Caller(Protocol):
+    """What the rate limit needs of a principal (core.security.Principal fits)."""
+
+    @property
+    def account_id(self) -> UUID: ...
+
+
+def rate_limit(
+    caller: Callable[..., Awaitable[Caller | None]],
+) -> Callable[..., Awaitable[None]]:
+    """A route dependency limiting by account when `caller` finds one, else by client IP."""
+
+    async def dependency(
+        request: Request,
+        response: Response,
+        who: Annotated[Caller | None, Depends(caller)],
+    ) -> None:
+        account_id = who.account_id if who is not None else None
+        await enforce_rate_limit(request, response, principal_key(account_id, client_host(request)))
+
+    return dependency
+
+
+async def enforce_login_limits(request: Request, username: str) -> None:
+    """Count a login attempt against the client's address and against the username."""
+    limiter = rate_limiter(request)
+    await limiter.hit(limiter.login_per_ip, "login", principal_key(None, client_host(request)))
+    await limiter.hit(limiter.login_per_username, "login", username_key(username))

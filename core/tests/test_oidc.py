@@ -1,0 +1,461 @@
+"""The OIDC verifier against a real local provider that publishes, rotates and serves its keys."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import json
+import socket
+import threading
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import closing, contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from jose import jwk, jwt
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from core.adapters.jose_tokens import VerificationKey, verification_key
+from core.adapters.oidc import OidcTokenVerifier, TrustedIssuer
+from core.interfaces.tokens import InvalidToken
+
+AUDIENCE = "armature"
+TTL = 3600.0
+COOLDOWN = 60.0
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    public: VerificationKey
+    public_pem: bytes
+    # Built once: loading an RSA PEM validates the key, which costs ~40 ms per token.
+    signer: Any = field(compare=False)
+
+    @classmethod
+    def generate(cls, kind: str = "rsa") -> SigningKey:
+        private: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey = (
+            rsa.generate_private_key(public_exponent=65537, key_size=2048)
+            if kind == "rsa"
+            else ec.generate_private_key(ec.SECP256R1())
+        )
+        private_pem = private.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        ).decode()
+        public_pem = private.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        public = verification_key(private.public_key())
+        signer = jwk.construct(private_pem, public.algorithm)  # type: ignore[no-untyped-call]
+        return cls(public, public_pem, signer)
+
+
+class FakeProvider:
+    """An identity provider: discovery and JWKS over HTTP, counting hits, rotating keys."""
+
+    def __init__(self) -> None:
+        self.issuer = ""
+        self.first_key = SigningKey.generate("rsa")
+        self.stranger = SigningKey.generate("rsa")  # same type and alg as first_key, unpublished
+        self.reset()
+
+    def reset(self) -> None:
+        self.keys = [self.first_key]
+        self.hits: Counter[str] = Counter()
+        self.publish_alg = True
+        self.discovery_issuer: str | None = None
+        self.failing = False
+
+    @property
+    def key(self) -> SigningKey:
+        return self.keys[-1]
+
+    def rotate(self) -> None:
+        """Publish a new key and drop the old one."""
+        self.keys = [SigningKey.generate("ec")]
+
+    def app(self) -> Starlette:
+        return Starlette(
+            routes=[
+                Route("/.well-known/openid-configuration", self._discovery),
+                Route("/jwks", self._jwks),
+            ]
+        )
+
+    async def _discovery(self, _: Request) -> JSONResponse:
+        self.hits["discovery"] += 1
+        issuer = self.discovery_issuer or self.issuer
+        return self._answer({"issuer": issuer, "jwks_uri": f"{self.issuer}/jwks"})
+
+    async def _jwks(self, _: Request) -> JSONResponse:
+        self.hits["jwks"] += 1
+        published = [dict(key.public.public_jwk) for key in self.keys]
+        for public in published:
+            if not self.publish_alg:
+                del public["alg"]
+        return self._answer({"keys": published})
+
+    def _answer(self, body: dict[str, Any]) -> JSONResponse:
+        if self.failing:
+            return JSONResponse({"error": "down for maintenance"}, status_code=503)
+        return JSONResponse(body)
+
+    def claims(self, **overrides: Any) -> dict[str, Any]:
+        """Good claims for this provider; an override of None removes the claim."""
+        now = int(time.time())
+        good = {"iss": self.issuer, "aud": AUDIENCE, "sub": "user-1", "iat": now, "exp": now + 300}
+        return {name: value for name, value in {**good, **overrides}.items() if value is not None}
+
+    def token(
+        self, key: SigningKey | None = None, headers: dict[str, Any] | None = None, **claims: Any
+    ) -> str:
+        key = key or self.key
+        token: str = jwt.encode(  # type: ignore[no-untyped-call]
+            self.claims(**claims),
+            key.signer,
+            algorithm=key.public.algorithm,
+            headers={"kid": key.public.kid} if headers is None else headers,
+        )
+        return token
+
+    def hand_signed(self, header: dict[str, Any], sign: Callable[[bytes], bytes]) -> str:
+        """A token built by hand, for algorithms python-jose refuses to sign with."""
+        encoded = (_b64(json.dumps(part).encode()) for part in (header, self.claims()))
+        signing_input = ".".join(encoded)
+        return f"{signing_input}.{_b64(sign(signing_input.encode()))}"
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def free_port() -> int:
+    with closing(socket.socket()) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@contextmanager
+def serve(app: Starlette, startup_timeout: float = 10.0) -> Iterator[str]:
+    """Serve `app` with uvicorn on a free local port in a thread; always stopped on exit."""
+    port = free_port()
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, loop="asyncio", http="h11", ws="none",
+        lifespan="off", log_level="warning", access_log=False,
+    )  # fmt: skip
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="fake-oidc-provider", daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + startup_timeout
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the fake OIDC provider did not start")
+            time.sleep(0.01)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=startup_timeout)
+
+
+@pytest.fixture(scope="module")
+def served_provider() -> Iterator[FakeProvider]:
+    provider = FakeProvider()
+    with serve(provider.app()) as url:
+        provider.issuer = url
+        yield provider
+
+
+@pytest.fixture
+def provider(served_provider: FakeProvider) -> FakeProvider:
+    served_provider.reset()
+    return served_provider
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+async def http_client() -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(timeout=httpx.Timeout(5.0)) as client:
+        yield client
+
+
+def make_verifier(
+    http_client: httpx.AsyncClient, issuer: str, clock: FakeClock
+) -> OidcTokenVerifier:
+    return OidcTokenVerifier(
+        http_client,
+        [TrustedIssuer(issuer=issuer, audience=AUDIENCE)],
+        cache_ttl_seconds=TTL,
+        refetch_cooldown_seconds=COOLDOWN,
+        clock=clock,
+    )
+
+
+@pytest.fixture
+def verifier(
+    http_client: httpx.AsyncClient, provider: FakeProvider, clock: FakeClock
+) -> OidcTokenVerifier:
+    return make_verifier(http_client, provider.issuer, clock)
+
+
+@pytest.mark.parametrize("publish_alg", [True, False], ids=["jwk-alg", "header-alg"])
+async def test_valid_token_is_verified(
+    verifier: OidcTokenVerifier, provider: FakeProvider, publish_alg: bool
+) -> None:
+    provider.publish_alg = publish_alg
+
+    claims = await verifier.verify(provider.token(sub="ada", email="ada@example.com"))
+
+    assert claims["sub"] == "ada"
+    assert claims["email"] == "ada@example.com"
+    assert claims["iss"] == provider.issuer
+
+
+def forgeries(provider: FakeProvider) -> dict[str, str]:
+    now = int(time.time())
+    kid = provider.key.public.kid
+    public_pem = provider.key.public_pem
+    return {
+        "wrong audience": provider.token(aud="someone-else"),
+        "wrong issuer": provider.token(iss="https://evil.example"),
+        "expired": provider.token(iat=now - 600, exp=now - 60),
+        "nbf in the future": provider.token(nbf=now + 120),
+        "no subject": provider.token(sub=None),
+        "no expiry": provider.token(exp=None),
+        "missing kid": provider.token(headers={}),
+        "kid not in the JWKS": provider.token(headers={"kid": "not-published"}),
+        "foreign key under the provider's kid": provider.token(
+            key=provider.stranger, headers={"kid": kid}
+        ),
+        "HS256 with the public key as secret": provider.hand_signed(
+            {"alg": "HS256", "kid": kid},
+            lambda data: hmac.new(public_pem, data, hashlib.sha256).digest(),
+        ),
+        "alg none": provider.hand_signed({"alg": "none", "kid": kid}, lambda _: b""),
+        "garbage": "not.a.token",
+    }
+
+
+@pytest.mark.parametrize("publish_alg", [True, False], ids=["jwk-alg", "header-alg"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "wrong audience",
+        "wrong issuer",
+        "expired",
+        "nbf in the future",
+        "no subject",
+        "no expiry",
+        "missing kid",
+        "kid not in the JWKS",
+        "foreign key under the provider's kid",
+        "HS256 with the public key as secret",
+        "alg none",
+        "garbage",
+    ],
+)
+async def test_bad_token_is_invalid(
+    verifier: OidcTokenVerifier, provider: FakeProvider, case: str, publish_alg: bool
+) -> None:
+    provider.publish_alg = publish_alg
+    await verifier.verify(provider.token())  # the same verifier accepts a good token
+
+    with pytest.raises(InvalidToken):
+        await verifier.verify(forgeries(provider)[case])
+
+
+async def test_algorithm_outside_the_issuers_allow_list_is_invalid(
+    http_client: httpx.AsyncClient, provider: FakeProvider, clock: FakeClock
+) -> None:
+    only_es256 = OidcTokenVerifier(
+        http_client,
+        [TrustedIssuer(issuer=provider.issuer, audience=AUDIENCE, algorithms=frozenset({"ES256"}))],
+        clock=clock,
+    )
+
+    with pytest.raises(InvalidToken, match="algorithm"):
+        await only_es256.verify(provider.token())
+
+
+@pytest.mark.parametrize("header_alg", ["HS256", "ES256"])
+async def test_algorithm_that_does_not_fit_the_key_is_refused_even_when_allowed(
+    http_client: httpx.AsyncClient, provider: FakeProvider, clock: FakeClock, header_alg: str
+) -> None:
+    provider.publish_alg = False  # the header alone names the algorithm
+    careless = OidcTokenVerifier(
+        http_client,
+        [TrustedIssuer(provider.issuer, AUDIENCE, frozenset({"RS256", "ES256", "HS256"}))],
+        clock=clock,
+    )
+    secret = provider.key.public_pem
+    token = provider.hand_signed(
+        {"alg": header_alg, "kid": provider.key.public.kid},
+        lambda data: hmac.new(secret, data, hashlib.sha256).digest(),
+    )
+
+    with pytest.raises(InvalidToken, match="algorithm"):
+        await careless.verify(token)
+
+
+async def test_discovery_naming_another_issuer_is_not_trusted(
+    verifier: OidcTokenVerifier, provider: FakeProvider
+) -> None:
+    provider.discovery_issuer = "https://impostor.example"
+
+    with pytest.raises(InvalidToken, match="unavailable"):
+        await verifier.verify(provider.token())
+    assert provider.hits["jwks"] == 0
+
+
+async def test_rotated_key_is_accepted_after_exactly_one_refetch(
+    verifier: OidcTokenVerifier, provider: FakeProvider, clock: FakeClock
+) -> None:
+    old_token = provider.token()
+    await verifier.verify(old_token)
+    clock.advance(COOLDOWN)
+
+    provider.rotate()
+    claims = await verifier.verify(provider.token(sub="after-rotation"))
+
+    assert claims["sub"] == "after-rotation"
+    assert provider.hits["jwks"] == 2
+    with pytest.raises(InvalidToken, match="no key"):
+        await verifier.verify(old_token)  # its key is no longer published
+    assert provider.hits["jwks"] == 2
+
+
+async def test_unknown_kid_refetches_at_most_once_per_cooldown(
+    verifier: OidcTokenVerifier, provider: FakeProvider, clock: FakeClock
+) -> None:
+    await verifier.verify(provider.token())
+    clock.advance(COOLDOWN)
+    unknown = provider.token(headers={"kid": "never-published"})
+
+    with pytest.raises(InvalidToken):
+        await verifier.verify(unknown)
+    clock.advance(COOLDOWN - 1)
+    with pytest.raises(InvalidToken):
+        await verifier.verify(unknown)
+    assert provider.hits["jwks"] == 2, "the second unknown kid fell inside the cooldown"
+
+    clock.advance(1)
+    with pytest.raises(InvalidToken):
+        await verifier.verify(unknown)
+    assert provider.hits["jwks"] == 3
+
+
+async def test_keys_are_refetched_after_the_ttl(
+    verifier: OidcTokenVerifier, provider: FakeProvider, clock: FakeClock
+) -> None:
+    token = provider.token()
+    await verifier.verify(token)
+    clock.advance(TTL - 1)
+    await verifier.verify(token)
+    assert provider.hits["jwks"] == 1
+
+    clock.advance(1)
+    await verifier.verify(token)
+
+    assert provider.hits == Counter({"discovery": 2, "jwks": 2})
+
+
+async def test_concurrent_verifications_on_a_cold_cache_fetch_once(
+    verifier: OidcTokenVerifier, provider: FakeProvider
+) -> None:
+    tokens = [provider.token(sub=f"user-{n}") for n in range(20)]
+
+    claims = await asyncio.gather(*(verifier.verify(token) for token in tokens))
+
+    assert [c["sub"] for c in claims] == [f"user-{n}" for n in range(20)]
+    assert provider.hits == Counter({"discovery": 1, "jwks": 1})
+
+
+async def test_unreachable_provider_makes_the_token_invalid(
+    http_client: httpx.AsyncClient, provider: FakeProvider, clock: FakeClock
+) -> None:
+    nobody_listens = f"http://127.0.0.1:{free_port()}"
+    verifier = make_verifier(http_client, nobody_listens, clock)
+
+    with pytest.raises(InvalidToken, match="unavailable"):
+        await verifier.verify(provider.token(iss=nobody_listens))
+
+
+async def test_failing_provider_is_not_asked_again_inside_the_cooldown(
+    verifier: OidcTokenVerifier, provider: FakeProvider, clock: FakeClock
+) -> None:
+    provider.failing = True
+    for _ in range(3):
+        with pytest.raises(InvalidToken, match="unavailable"):
+            await verifier.verify(provider.token())
+    assert provider.hits["discovery"] == 1
+
+    provider.failing = False
+    clock.advance(COOLDOWN)
+
+    assert (await verifier.verify(provider.token()))["sub"] == "user-1"
+
+
+async def test_keys_past_their_ttl_are_dropped_when_the_provider_fails(
+    verifier: OidcTokenVerifier, provider: FakeProvider, clock: FakeClock
+) -> None:
+    token = provider.token()
+    await verifier.verify(token)
+    provider.failing = True
+    clock.advance(TTL)
+
+    with pytest.raises(InvalidToken, match="unavailable"):
+        await verifier.verify(token)
+
+
+def test_trusts_only_the_configured_issuers(
+    verifier: OidcTokenVerifier, provider: FakeProvider
+) -> None:
+    assert verifier.trusts(provider.issuer)
+    assert not verifier.trusts(f"{provider.issuer}/")
+    assert not verifier.trusts("https://evil.example")
+
+
+async def test_keys_past_their_ttl_are_refused_even_inside_a_failed_refetchs_cooldown(
+    verifier: OidcTokenVerifier, provider: FakeProvider, clock: FakeClock
+) -> None:
+    token = provider.token()
+    await verifier.verify(token)
+    provider.failing = True
+    clock.advance(TTL - 10)
+    with pytest.raises(InvalidToken, match="no key"):
+        await verifier.verify(provider.token(headers={"kid": "new"}))  # a refetch that fails
+    assert (await verifier.verify(token))["sub"] == "user-1"  # the cached keys still serve
+
+    clock.advance(10)
+
+    with pytest.raises(InvalidToken, match="unavailable"):
+        await verifier.verify(token)
