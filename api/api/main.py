@@ -12,6 +12,7 @@ from api import bootstrap, security
 from api.bootstrap import ApplicationContainer
 from api.client_ip import install_client_ip
 from api.errors import install_error_handlers
+from api.hardening import install_hardening
 from api.rate_limits import check_route_limits, install_rate_limits, rate_limit
 from api.routers import docs, health
 from api.settings import Settings
@@ -41,6 +42,7 @@ def create_app(container: ApplicationContainer | None = None) -> FastAPI:
     _include_component_routers(app, container)
     check_route_limits(app, container.rate_limiter())
     install_client_ip(app, settings.trusted_proxies)
+    install_hardening(app, settings.hardening())
     return app
 
 

@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import NoDecode
 
+from api.hardening import HardeningConfig
 from api.rate_limits import RateLimitConfig
 from core.adapters.sqlalchemy import DatabaseSettings
 from core.settings import ArmatureSettings, ConfigurationError, Environment
@@ -44,6 +45,13 @@ class Settings(ArmatureSettings):
     )
     rate_limit_login_per_ip: str = "20/minute"
     rate_limit_login_per_username: str = "10/minute"
+    cors_origins: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(), description="Comma-separated origins allowed to call the API from a browser."
+    )
+    trusted_hosts: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(), description="Comma-separated Host names served (*.example.com allowed)."
+    )
+    max_body_bytes: int = Field(default=1_048_576, ge=1024, description="Larger bodies get 413.")
     trusted_proxies: Annotated[tuple[str, ...], NoDecode] = Field(
         default=(), description="Comma-separated proxy IPs/CIDRs whose X-Forwarded-For is believed."
     )
@@ -55,7 +63,7 @@ class Settings(ArmatureSettings):
             return frozenset(_comma_separated(value))
         return value
 
-    @field_validator("trusted_proxies", mode="before")
+    @field_validator("trusted_proxies", "cors_origins", "trusted_hosts", mode="before")
     @classmethod
     def _split_proxies(cls, value: object) -> object:
         return tuple(_comma_separated(value)) if isinstance(value, str) else value
@@ -67,6 +75,10 @@ class Settings(ArmatureSettings):
                 "set DATABASE_URL to a PostgreSQL URL (postgresql+asyncpg://...)"
             )
         super().check()
+        if self.environment is Environment.PRODUCTION and not self.trusted_hosts:
+            raise ConfigurationError(
+                "ENVIRONMENT=production needs TRUSTED_HOSTS (the API's host names)"
+            )
         if self.environment is Environment.PRODUCTION and self.redis_url is None:
             raise ConfigurationError(
                 "ENVIRONMENT=production needs REDIS_URL: in-memory rate limits would grant "
@@ -81,6 +93,14 @@ class Settings(ArmatureSettings):
             routes=self.rate_limit_routes,
             login_per_ip=self.rate_limit_login_per_ip,
             login_per_username=self.rate_limit_login_per_username,
+        )
+
+    def hardening(self) -> HardeningConfig:
+        return HardeningConfig(
+            hsts=self.environment is Environment.PRODUCTION,
+            cors_origins=self.cors_origins,
+            trusted_hosts=self.trusted_hosts,
+            max_body_bytes=self.max_body_bytes,
         )
 
     def database(self) -> DatabaseSettings:

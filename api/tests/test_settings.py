@@ -54,6 +54,7 @@ def test_production_accepts_postgres_with_a_real_secret() -> None:
     settings = production(
         database_url=SecretStr(POSTGRES.format(password="k9w2-Qx7")),
         redis_url=SecretStr("redis://redis:6379/0"),
+        trusted_hosts="api.example.com",
     )
 
     assert not settings.database().is_sqlite
@@ -61,7 +62,10 @@ def test_production_accepts_postgres_with_a_real_secret() -> None:
 
 def test_production_refuses_in_memory_rate_limits() -> None:
     with pytest.raises(ConfigurationError, match="REDIS_URL"):
-        production(database_url=SecretStr(POSTGRES.format(password="k9w2-Qx7")))
+        production(
+            database_url=SecretStr(POSTGRES.format(password="k9w2-Qx7")),
+            trusted_hosts="api.example.com",
+        )
 
 
 def test_trusted_proxies_are_read_from_a_comma_separated_variable(

@@ -157,3 +157,22 @@ async def test_two_accounts_cannot_see_or_touch_each_others_items(accounts: Acco
     assert bob_list["total"] == 0
     assert [bob_read.status_code, bob_write.status_code, bob_delete.status_code] == [404] * 3
     assert (await client.get(f"/api/v1/items/{item['id']}", headers=ada)).json() == item
+
+
+async def test_forty_wrong_passwords_in_a_row_hit_429_with_retry_after(
+    accounts: AccountsApi,
+) -> None:
+    await accounts.sign_up("ada@example.com")
+
+    statuses = [
+        (await accounts.token("ada@example.com", password=f"wrong guess {n}")).status_code
+        for n in range(40)
+    ]
+    refused = await accounts.token("ada@example.com")
+
+    assert statuses[:10] == [401] * 10
+    assert set(statuses[10:]) == {429}
+    assert refused.status_code == 429, "even the right password waits out the limit"
+    assert int(refused.headers["retry-after"]) >= 1
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert {"ratelimit-limit", "ratelimit-remaining", "ratelimit-reset"} <= refused.headers.keys()
