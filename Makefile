@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 RUN := $(UV) run --locked
 
-.PHONY: help uv sync run migrate migration test test-unit lint fmt typecheck contracts check-migrations
+.PHONY: help uv sync run worker migrate migration test test-unit lint fmt typecheck contracts check-migrations
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -22,6 +22,9 @@ sync: uv ## Install the locked environment (production and dev groups)
 
 run: sync migrate ## Serve the API on http://$(HOST):$(PORT) (SQLite, no service needed)
 	$(RUN) uvicorn --factory api.main:create_app --host $(HOST) --port $(PORT) --no-proxy-headers
+
+worker: sync migrate ## Relay events and run consumers (automations); needs RABBITMQ_URL to share them
+	$(RUN) armature worker
 
 migrate: sync ## Apply every migration to DATABASE_URL (default: the embedded SQLite file)
 	$(RUN) alembic upgrade head

@@ -8,12 +8,37 @@ from typing import Any
 import httpx
 from dependency_injector import containers, providers
 
+from api.metrics import count_dead_letter, watch_pool
 from api.rate_limits import RateLimiter
 from api.settings import Settings
+from core.adapters.memory_cache import InMemoryCache
+from core.adapters.memory_queue import InMemoryMessageQueue
+from core.adapters.rabbitmq import RabbitMessageQueue
+from core.adapters.redis_cache import RedisCache
 from core.adapters.sqlalchemy import create_engine, create_session_factory
+from core.adapters.sqlalchemy.relay import OutboxRelay
 from core.components import Component, discover_components
+from core.interfaces import Cache, MessageQueue
 from core.security import NoAuthenticator
-from core.settings import ArmatureSettings
+from core.settings import ArmatureSettings, ConfigurationError
+
+
+def create_message_queue(settings: Settings) -> MessageQueue:
+    """RabbitMQ when RABBITMQ_URL is set, else the in-process queue of the embedded default."""
+    if settings.rabbitmq_url is None:
+        return InMemoryMessageQueue(on_dead_letter=count_dead_letter)
+    return RabbitMessageQueue(
+        settings.rabbitmq_url.get_secret_value(),
+        exchange=settings.rabbitmq_exchange,
+        on_dead_letter=count_dead_letter,
+    )
+
+
+def create_cache(settings: Settings) -> Cache:
+    """Redis when REDIS_URL is set (shared by every worker), else this process's memory."""
+    if settings.redis_url is None:
+        return InMemoryCache()
+    return RedisCache(settings.redis_url.get_secret_value())
 
 
 class ApplicationContainer(containers.DeclarativeContainer):
@@ -26,9 +51,19 @@ class ApplicationContainer(containers.DeclarativeContainer):
 
     settings = providers.Dependency(instance_of=Settings)
     database = providers.Callable(Settings.database, settings)
-    engine = providers.Singleton(create_engine, database)
+    engine = providers.Singleton(lambda database: watch_pool(create_engine(database)), database)
     session_factory = providers.Singleton(create_session_factory, engine)
     components = providers.Dependency(instance_of=tuple)
+    queue = providers.Singleton(create_message_queue, settings)
+    outbox_relay = providers.Singleton(
+        OutboxRelay,
+        session_factory,
+        queue,
+        poll_interval_seconds=providers.Callable(
+            lambda settings: settings.outbox_poll_interval_seconds, settings
+        ),
+    )
+    cache = providers.Singleton(create_cache, settings)
     # One pooled HTTP client for every outbound call (OIDC discovery, JWKS...).
     http_client = providers.Singleton(httpx.AsyncClient, timeout=httpx.Timeout(5.0))
     rate_limiter = providers.Singleton(
@@ -79,7 +114,7 @@ def _compose(
         "session_factory": ApplicationContainer.session_factory,
         "http_client": ApplicationContainer.http_client,
     }
-    for component in components:
+    for component in _in_dependency_order(components):
         inputs: dict[str, providers.Provider[Any]] = {
             name: provider
             for name, provider in shared.items()
@@ -87,15 +122,54 @@ def _compose(
         }
         if component.name in settings:
             inputs["settings"] = providers.Object(settings[component.name])
+        _check_needs(component, inputs)
         sub_container = providers.Container(component.container, **inputs)
         setattr(ComposedContainer, component.name, sub_container)
+        shared[f"{component.name}_deps"] = sub_container.deps
         for export in component.exports:
             setattr(ComposedContainer, export, getattr(sub_container, export))
     return ComposedContainer
 
 
+def _in_dependency_order(components: Sequence[Component]) -> list[Component]:
+    """Components whose container asks for `<name>_deps` after the component `<name>`."""
+    names = {component.name for component in components}
+    ordered: list[Component] = []
+    pending = list(components)
+    while pending:
+        ready = [
+            component
+            for component in pending
+            if not (_wanted(component, names) - {done.name for done in ordered})
+        ]
+        if not ready:
+            wanted = {c.name: sorted(_wanted(c, names)) for c in pending}
+            raise LookupError(f"components need each other in a circle: {wanted}")
+        ordered.extend(ready)
+        pending = [component for component in pending if component not in ready]
+    return ordered
+
+
+def _check_needs(component: Component, inputs: dict[str, providers.Provider[Any]]) -> None:
+    missing = [
+        name.removesuffix("_deps")
+        for name in component.container.providers
+        if name.endswith("_deps") and name not in inputs
+    ]
+    if missing:
+        raise ConfigurationError(
+            f"component {component.name!r} needs {', '.join(missing)} enabled too (COMPONENTS)"
+        )
+
+
+def _wanted(component: Component, names: set[str]) -> set[str]:
+    """The other enabled components whose deps `component`'s container declares."""
+    return {name for name in names if hasattr(component.container, f"{name}_deps")}
+
+
 async def close(container: ApplicationContainer) -> None:
     """Release the process-wide resources: Redis, the HTTP client and the engine's pool."""
     await container.rate_limiter().close()
+    await container.cache().close()
     await container.http_client().aclose()
     await container.engine().dispose()

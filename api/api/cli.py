@@ -6,6 +6,8 @@ Each component may add a command group (`Component.commands`); errors print as m
 from __future__ import annotations
 
 import asyncio
+import logging
+import signal
 import sys
 from collections.abc import Awaitable, Callable
 from functools import cached_property
@@ -16,10 +18,14 @@ import typer
 
 from api import bootstrap
 from api.bootstrap import ApplicationContainer
+from api.events import EventRuntime
+from api.logs import configure_logging
 from api.settings import Settings
 from core.components import discover_components
 from core.errors import DomainError
 from core.settings import ConfigurationError
+
+logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 D = TypeVar("D")
@@ -64,6 +70,7 @@ def main() -> None:
     """The console entry point: mount the enabled components' commands, then run."""
     try:
         settings = Settings.load()
+        configure_logging(settings.effective_log_format, settings.log_level)
         for component in discover_components(settings.components):
             if component.commands is not None:
                 app.add_typer(resolve_name(component.commands), name=component.name)
@@ -71,3 +78,26 @@ def main() -> None:
     except (DomainError, ConfigurationError, LookupError) as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(1)
+
+
+@app.command()
+def worker(ctx: typer.Context) -> None:
+    """Relay the outbox and run the event consumers until SIGTERM or Ctrl-C."""
+    context: CliContext = ctx.obj
+    asyncio.run(_work(context.container))
+
+
+async def _work(container: ApplicationContainer) -> None:
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stopping.set)
+    runtime = EventRuntime(container, consume=True)
+    await runtime.start()
+    logger.info("worker started; stop with SIGTERM")
+    try:
+        await stopping.wait()
+    finally:
+        logger.info("worker stopping: finishing the messages in hand")
+        await runtime.stop()
+        await bootstrap.close(container)

@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
+from api.request_id import UNEXPECTED_ERROR_DETAIL, problem_instance, request_id_of
 from core.errors import (
     Conflict,
     DomainError,
@@ -57,7 +58,7 @@ def problem(
         title=HTTPStatus(status).phrase,
         status=status,
         detail=detail,
-        instance=request.url.path,
+        instance=instance_of(request),
         **extensions,
     )
     return JSONResponse(
@@ -66,6 +67,12 @@ def problem(
         headers=headers,
         media_type=PROBLEM_MEDIA_TYPE,
     )
+
+
+def instance_of(request: Request) -> str:
+    """The problem's `instance`: this request's id, which every log line of it carries."""
+    request_id = request_id_of(request.scope)
+    return problem_instance(request_id) if request_id else request.url.path
 
 
 async def _on_domain_error(request: Request, exc: DomainError) -> JSONResponse:
@@ -108,8 +115,9 @@ async def _on_validation_error(request: Request, exc: RequestValidationError) ->
 
 
 async def _on_unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    # Reached only from outside RequestContext, which answers (and logs) the app's own errors.
     logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return problem(request, 500, "An unexpected error occurred; it has been logged.")
+    return problem(request, 500, UNEXPECTED_ERROR_DETAIL)
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -31,8 +31,22 @@ _COMMON = {
 }
 _API_CSP = "default-src 'none'; frame-ancestors 'none'"
 _HSTS = "max-age=63072000; includeSubDomains"
-_CORS_HEADERS = ["Authorization", "Content-Type", "If-Match", "If-None-Match", "X-Request-ID"]
-_CORS_EXPOSED = ["ETag", "Location", "Retry-After", "RateLimit-Limit", "RateLimit-Remaining"]
+_CORS_HEADERS = [
+    "Authorization",
+    "Content-Type",
+    "Idempotency-Key",
+    "If-Match",
+    "If-None-Match",
+    "X-Request-ID",
+]
+_CORS_EXPOSED = [
+    "ETag",
+    "Idempotent-Replayed",
+    "Location",
+    "Retry-After",
+    "RateLimit-Limit",
+    "RateLimit-Remaining",
+]
 
 
 @dataclass(frozen=True)

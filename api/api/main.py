@@ -12,9 +12,15 @@ from api import bootstrap, security
 from api.bootstrap import ApplicationContainer
 from api.client_ip import install_client_ip
 from api.errors import install_error_handlers
+from api.events import EventRuntime
 from api.hardening import install_hardening
+from api.idempotency import install_idempotency
+from api.live import LIVE_EVENT_TYPES, LiveHub
+from api.logs import configure_logging
+from api.metrics import install_metrics_endpoint
 from api.rate_limits import check_route_limits, install_rate_limits, rate_limit
-from api.routers import docs, health
+from api.request_id import RequestContext
+from api.routers import docs, health, live
 from api.settings import Settings
 
 API_V1 = "/api/v1"
@@ -23,7 +29,11 @@ OPENAPI_URL = "/openapi.json"
 
 def create_app(container: ApplicationContainer | None = None) -> FastAPI:
     """The Armature API over `container`, or over one built from the environment."""
-    container = container or bootstrap.build_container(Settings.load())
+    if container is None:
+        # A server building its own app: configure its logs before anything logs.
+        loaded = Settings.load()
+        configure_logging(loaded.effective_log_format, loaded.log_level)
+        container = bootstrap.build_container(loaded)
     settings: Settings = container.settings()
     app = FastAPI(
         title="Armature",
@@ -37,12 +47,20 @@ def create_app(container: ApplicationContainer | None = None) -> FastAPI:
     install_error_handlers(app)
     install_rate_limits(app, container.rate_limiter())
     app.include_router(health.router)
+    app.include_router(live.router)
+    # With METRICS_PORT the scrape is served on that port only (see api.metrics.exposition).
+    if settings.metrics_enabled and settings.metrics_port is None:
+        install_metrics_endpoint(app)
+    app.state.live_hub = LiveHub()
     if settings.docs_enabled:
         docs.install_docs(app, OPENAPI_URL)
     _include_component_routers(app, container)
     check_route_limits(app, container.rate_limiter())
+    install_idempotency(app, container.cache(), ttl_seconds=settings.idempotency_ttl_seconds)
     install_client_ip(app, settings.trusted_proxies)
     install_hardening(app, settings.hardening())
+    # Outermost: even a request refused by the guards gets an id and an access line.
+    app.add_middleware(RequestContext)
     return app
 
 
@@ -72,10 +90,16 @@ def _lifespan(
     container: ApplicationContainer,
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        settings: Settings = container.settings()
+        for pattern in LIVE_EVENT_TYPES:
+            await container.queue().broadcast(pattern, app.state.live_hub.dispatch)
+        events = EventRuntime(container, consume=settings.runs_events_in_process)
+        await events.start()
         try:
             yield
         finally:
+            await events.stop()
             await bootstrap.close(container)
 
     return lifespan

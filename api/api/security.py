@@ -8,11 +8,13 @@ from typing import Annotated
 
 # No `from __future__ import annotations`: dependency-injector reads the Provide markers
 # from evaluated signatures.
+import structlog
 from dependency_injector.wiring import Provide, inject
 from fastapi import Depends
 from fastapi.openapi.models import OAuth2
 from fastapi.security import OAuth2PasswordBearer, SecurityScopes
 
+from api.metrics import AUTHENTICATION_FAILURES
 from core.errors import PermissionDenied, Unauthenticated
 from core.security import Authenticator, Principal
 
@@ -30,7 +32,13 @@ async def optional_principal(
     """The caller when it sent a bearer token (which must then be valid), else None."""
     if token is None:
         return None
-    return await authenticator.authenticate(token)
+    try:
+        principal = await authenticator.authenticate(token)
+    except Unauthenticated as exc:
+        AUTHENTICATION_FAILURES.labels(exc.reason).inc()
+        raise
+    structlog.contextvars.bind_contextvars(account_id=str(principal.account_id))
+    return principal
 
 
 async def authenticated(
@@ -42,9 +50,11 @@ async def authenticated(
     401 without a valid token, 403 when a scope is missing.
     """
     if principal is None:
-        raise Unauthenticated("This endpoint needs a bearer token.")
+        # Not a failure for the metrics: a client that sent nothing had nothing refused.
+        raise Unauthenticated("This endpoint needs a bearer token.", reason="missing_token")
     missing = sorted(set(security_scopes.scopes) - principal.scopes)
     if missing:
+        AUTHENTICATION_FAILURES.labels("insufficient_scope").inc()
         raise PermissionDenied(f"The token lacks the scope(s): {' '.join(missing)}.")
     return principal
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import NoDecode
@@ -32,8 +32,41 @@ class Settings(ArmatureSettings):
         default=None, description="Comma-separated component names to enable; unset means all."
     )
     docs_enabled: bool = Field(default=True, description="Serve /docs, /redoc and /openapi.json.")
+    log_format: Literal["json", "console"] | None = Field(
+        default=None, description="json or console; unset: json in production, else console."
+    )
+    log_level: str = Field(
+        default="INFO",
+        pattern=r"(?i)^(debug|info|warning|error|critical)$",
+        description="The lowest level logged: DEBUG, INFO, WARNING, ERROR or CRITICAL.",
+    )
+    metrics_enabled: bool = Field(
+        default=True,
+        description="Serve Prometheus metrics: at /metrics, or on METRICS_PORT when set.",
+    )
+    metrics_port: int | None = Field(
+        default=None,
+        ge=1,
+        le=65535,
+        description="Serve metrics on 127.0.0.1:<port> instead of the app's /metrics; under "
+        "gunicorn the master serves every worker's sum there.",
+    )
     redis_url: SecretStr | None = Field(
         default=None, description="Redis for rate limits shared by every worker; unset: memory."
+    )
+    rabbitmq_url: SecretStr | None = Field(
+        default=None,
+        description="RabbitMQ (amqp://...) carrying events between processes; unset: an "
+        "in-process queue (development only).",
+    )
+    rabbitmq_exchange: str = Field(default="armature", description="The topic exchange's name.")
+    events_in_process: bool | None = Field(
+        default=None,
+        description="Run the outbox relay and event consumers inside the API process. Unset: "
+        "yes without RABBITMQ_URL (the embedded default), no with it (run `armature worker`).",
+    )
+    outbox_poll_interval_seconds: float = Field(
+        default=0.2, gt=0, le=10, description="How often the relay looks for new events."
     )
     rate_limit_fail_open: bool = Field(
         default=True, description="When Redis is down: let requests through (true) or 503."
@@ -54,6 +87,11 @@ class Settings(ArmatureSettings):
     max_body_bytes: int = Field(default=1_048_576, ge=1024, description="Larger bodies get 413.")
     trusted_proxies: Annotated[tuple[str, ...], NoDecode] = Field(
         default=(), description="Comma-separated proxy IPs/CIDRs whose X-Forwarded-For is believed."
+    )
+    idempotency_ttl_seconds: int = Field(
+        default=86_400,
+        ge=1,
+        description="Seconds a POST's response is kept and replayed under its Idempotency-Key.",
     )
 
     @field_validator("components", mode="before")
@@ -79,11 +117,29 @@ class Settings(ArmatureSettings):
             raise ConfigurationError(
                 "ENVIRONMENT=production needs TRUSTED_HOSTS (the API's host names)"
             )
+        if self.environment is Environment.PRODUCTION and self.rabbitmq_url is None:
+            raise ConfigurationError(
+                "ENVIRONMENT=production needs RABBITMQ_URL: the in-process queue would keep "
+                "each worker's events to itself"
+            )
         if self.environment is Environment.PRODUCTION and self.redis_url is None:
             raise ConfigurationError(
                 "ENVIRONMENT=production needs REDIS_URL: in-memory rate limits would grant "
                 "every limit once per worker"
             )
+
+    @property
+    def effective_log_format(self) -> Literal["json", "console"]:
+        if self.log_format is not None:
+            return self.log_format
+        return "json" if self.environment is Environment.PRODUCTION else "console"
+
+    @property
+    def runs_events_in_process(self) -> bool:
+        """Whether the API process relays and consumes events itself."""
+        if self.events_in_process is None:
+            return self.rabbitmq_url is None
+        return self.events_in_process
 
     def rate_limits(self) -> RateLimitConfig:
         return RateLimitConfig(

@@ -1,5 +1,7 @@
 """Components plug in through entry points; the COMPONENTS setting decides which are served."""
 
+from typing import Any
+
 import httpx
 import pytest
 from pydantic import SecretStr
@@ -8,7 +10,7 @@ from api.bootstrap import build_container
 from api.main import create_app
 from api.settings import Settings
 from core.components import UnknownComponentError
-from core.settings import Environment
+from core.settings import ConfigurationError, Environment
 
 
 def settings_with(components: str) -> Settings:
@@ -42,3 +44,15 @@ async def test_enabled_component_is_served_and_documented(client: httpx.AsyncCli
 def test_unknown_component_is_refused_by_name() -> None:
     with pytest.raises(UnknownComponentError, match="unknown component\\(s\\) orders"):
         build_container(settings_with("items,orders"))
+
+
+def test_a_component_without_the_component_it_builds_on_is_refused_by_name() -> None:
+    with pytest.raises(ConfigurationError, match="'automations' needs items enabled"):
+        build_container(settings_with("accounts,automations"))
+
+
+def test_a_component_gets_the_deps_of_the_one_it_builds_on() -> None:
+    # The component sub-containers are attached at run time: typed as Any here.
+    container: Any = build_container(settings_with("items,automations"))
+
+    assert container.automations.deps().items is container.items.deps()

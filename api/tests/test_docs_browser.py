@@ -3,7 +3,6 @@
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -14,6 +13,7 @@ import httpx
 import pytest
 
 from api.testing import PROJECT_ROOT
+from api.testing_servers import free_port
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 BLOCKED = re.compile(r"Loading the \w+ '([^']+)' violates|Refused to \w+ '([^']+)'")
@@ -23,9 +23,7 @@ BLOCKED = re.compile(r"Loading the \w+ '([^']+)' violates|Refused to \w+ '([^']+
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The app under uvicorn, on a migrated SQLite file."""
     folder = tmp_path_factory.mktemp("browser")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     env = {
         **os.environ,
         "ENVIRONMENT": "test",

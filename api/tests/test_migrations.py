@@ -47,6 +47,15 @@ async def test_postgres_migrates_up_down_and_up_again() -> None:
         finally:
             await engine.dispose()
 
-    assert after_up == {"alembic_version", "item", "account", "refresh_token"}
+    assert after_up == {
+        "alembic_version",
+        "item",
+        "account",
+        "refresh_token",
+        "outbox_message",
+        "processed_message",
+        "automation",
+        "automation_run",
+    }
     assert after_down == {"alembic_version"}
     assert after_second_up == after_up

@@ -19,7 +19,7 @@ async def test_unknown_route_is_404_problem(client: httpx.AsyncClient) -> None:
         "type": "about:blank",
         "title": "Not Found",
         "status": 404,
-        "instance": "/api/v1/nothing-here",
+        "instance": f"urn:armature:request:{response.headers['x-request-id']}",
     }
 
 

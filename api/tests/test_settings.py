@@ -50,22 +50,42 @@ def test_loading_production_settings_from_the_environment_refuses_sqlite(
         Settings.load(_env_file=None)
 
 
+RABBITMQ = SecretStr("amqp://armature:k9w2-Qx7@broker:5672/")
+
+
 def test_production_accepts_postgres_with_a_real_secret() -> None:
     settings = production(
         database_url=SecretStr(POSTGRES.format(password="k9w2-Qx7")),
         redis_url=SecretStr("redis://redis:6379/0"),
+        rabbitmq_url=RABBITMQ,
         trusted_hosts="api.example.com",
     )
 
     assert not settings.database().is_sqlite
+    assert not settings.runs_events_in_process, "a broker means a separate worker"
 
 
 def test_production_refuses_in_memory_rate_limits() -> None:
     with pytest.raises(ConfigurationError, match="REDIS_URL"):
         production(
             database_url=SecretStr(POSTGRES.format(password="k9w2-Qx7")),
+            rabbitmq_url=RABBITMQ,
             trusted_hosts="api.example.com",
         )
+
+
+def test_production_refuses_the_in_process_queue() -> None:
+    with pytest.raises(ConfigurationError, match="RABBITMQ_URL"):
+        production(
+            database_url=SecretStr(POSTGRES.format(password="k9w2-Qx7")),
+            redis_url=SecretStr("redis://redis:6379/0"),
+            trusted_hosts="api.example.com",
+        )
+
+
+def test_the_embedded_default_runs_events_in_the_api_process_unless_told_otherwise() -> None:
+    assert Settings(_env_file=None).runs_events_in_process
+    assert not Settings(_env_file=None, events_in_process=False).runs_events_in_process
 
 
 def test_trusted_proxies_are_read_from_a_comma_separated_variable(

@@ -2,16 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
+from typing import Any
 
 from dependency_injector import containers
 from sqlalchemy import MetaData
 
+from core.interfaces import Message
 from core.settings import ArmatureSettings
 
 ENTRY_POINT_GROUP = "armature.components"
+
+
+@dataclass(frozen=True)
+class Consumer:
+    """A durable subscription: messages matching `pattern` go to `handle(deps, message)`.
+
+    `deps` is the component container's `deps`; handlers call the same use cases as HTTP
+    and must be idempotent (the queue delivers at least once).
+    """
+
+    name: str
+    pattern: str
+    handle: Callable[[Any, Message], Awaitable[object]]
 
 
 @dataclass(frozen=True)
@@ -25,6 +40,9 @@ class Component:
     the component has a settings class. `exports` names
     providers of that container the root container offers to everyone (e.g. "authenticator").
     `commands` references a typer app mounted on the `armature` command line.
+    `consumers` run in the worker; `prepare_worker(deps)` runs once when a worker starts
+    (to fail fast on what the consumers will need). A container that declares `<name>_deps`
+    receives the `deps` of the component called `<name>`, to call its use cases.
     """
 
     name: str
@@ -37,6 +55,8 @@ class Component:
     scopes: Mapping[str, str] = field(default_factory=dict)
     exports: tuple[str, ...] = field(default=())
     commands: str | None = None
+    consumers: tuple[Consumer, ...] = field(default=())
+    prepare_worker: Callable[[Any], object] | None = None
 
 
 class UnknownComponentError(LookupError):

@@ -14,9 +14,17 @@ class DomainError(Exception):
 
 
 class Unauthenticated(DomainError):
-    """The caller did not prove who it is: no, bad or expired credentials."""
+    """The caller did not prove who it is: no, bad or expired credentials.
+
+    `reason` names the failure in one word for operators' metrics (`invalid_token`,
+    `expired`, `account_disabled`...); the caller sees only the detail.
+    """
 
     code = "unauthenticated"
+
+    def __init__(self, detail: str, *, reason: str = "invalid_token") -> None:
+        super().__init__(detail)
+        self.reason = reason
 
 
 class NotFound(DomainError):

@@ -7,18 +7,14 @@ import base64
 import hashlib
 import hmac
 import json
-import socket
-import threading
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jose import jwk, jwt
@@ -27,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from api.testing_servers import free_port, serve_in_thread
 from core.adapters.jose_tokens import VerificationKey, verification_key
 from core.adapters.oidc import OidcTokenVerifier, TrustedIssuer
 from core.interfaces.tokens import InvalidToken
@@ -142,40 +139,10 @@ def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
-def free_port() -> int:
-    with closing(socket.socket()) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-@contextmanager
-def serve(app: Starlette, startup_timeout: float = 10.0) -> Iterator[str]:
-    """Serve `app` with uvicorn on a free local port in a thread; always stopped on exit."""
-    port = free_port()
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, loop="asyncio", http="h11", ws="none",
-        lifespan="off", log_level="warning", access_log=False,
-    )  # fmt: skip
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="fake-oidc-provider", daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + startup_timeout
-        while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the fake OIDC provider did not start")
-            time.sleep(0.01)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=startup_timeout)
-
-
 @pytest.fixture(scope="module")
 def served_provider() -> Iterator[FakeProvider]:
     provider = FakeProvider()
-    with serve(provider.app()) as url:
+    with serve_in_thread(provider.app()) as url:
         provider.issuer = url
         yield provider
 

@@ -18,7 +18,6 @@ from api.rate_limits.dependencies import (
     principal_key,
     rate_limit,
     rate_limiter,
-    route_template,
     username_key,
 )
 from api.rate_limits.limiter import (
@@ -45,6 +44,5 @@ __all__ = [
     "principal_key",
     "rate_limit",
     "rate_limiter",
-    "route_template",
     "username_key",
 ]

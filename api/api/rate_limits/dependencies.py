@@ -11,16 +11,16 @@ from uuid import UUID
 
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
-from fastapi.routing import RouteContext, iter_route_contexts
-from starlette.routing import Match
+from fastapi.routing import iter_route_contexts
+from limits import RateLimitItem
 
 from api.client_ip import address_bucket, client_host
 from api.errors import problem
-from api.rate_limits.limiter import RateLimited, RateLimiter, RateLimitUnavailable
+from api.metrics import RATE_LIMIT_REJECTIONS
+from api.rate_limits.limiter import Quota, RateLimited, RateLimiter, RateLimitUnavailable
+from api.routes import route_template
 
 UNAVAILABLE_RETRY_AFTER_SECONDS = 5
-
-_Templates = dict[int, list[RouteContext]]
 
 
 def install_rate_limits(app: FastAPI, limiter: RateLimiter) -> None:
@@ -78,36 +78,11 @@ def username_key(username: str) -> str:
     return "username:" + hashlib.sha256(normalized.encode()).hexdigest()
 
 
-def route_template(request: Request) -> str:
-    """The matched route's full template ("/api/v1/items/{item_id}"); empty outside a route.
-
-    FastAPI no longer copies an included router's routes: `scope["route"]` is the router's own
-    APIRoute, whose `path` lacks the prefixes it was included under. The app's route contexts
-    know the full path; a route included twice is told apart by the path it matched.
-    """
-    route = request.scope.get("route")
-    candidates = _templates(request.app).get(id(route), [])
-    if len(candidates) > 1:
-        candidates = [c for c in candidates if c.matches(request.scope)[0] is not Match.NONE]
-    return candidates[0].path if candidates and candidates[0].path else ""
-
-
-def _templates(app: FastAPI) -> _Templates:
-    # Built on first use, once every router is included; no await, so no request sees it half.
-    templates: _Templates | None = getattr(app.state, "rate_limit_templates", None)
-    if templates is None:
-        templates = {}
-        for context in iter_route_contexts(app.routes):
-            templates.setdefault(id(context.original_route), []).append(context)
-        app.state.rate_limit_templates = templates
-    return templates
-
-
 async def enforce_rate_limit(request: Request, response: Response, key: str) -> None:
     """Count a hit for `key` on the route's limit (or the default); report it in headers."""
     limiter = rate_limiter(request)
-    bucket, limit = limiter.limit_for(request.method, route_template(request))
-    quota = await limiter.hit(limit, bucket, key)
+    bucket, limit = limiter.limit_for(request.method, route_template(request.scope))
+    quota = await _hit(limiter, "route", limit, bucket, key)
     if quota is not None:
         response.headers.update(quota.headers())
 
@@ -138,5 +113,17 @@ def rate_limit(
 async def enforce_login_limits(request: Request, username: str) -> None:
     """Count a login attempt against the client's address and against the username."""
     limiter = rate_limiter(request)
-    await limiter.hit(limiter.login_per_ip, "login", principal_key(None, client_host(request)))
-    await limiter.hit(limiter.login_per_username, "login", username_key(username))
+    ip, name = principal_key(None, client_host(request)), username_key(username)
+    await _hit(limiter, "login_ip", limiter.login_per_ip, "login", ip)
+    await _hit(limiter, "login_username", limiter.login_per_username, "login", name)
+
+
+async def _hit(
+    limiter: RateLimiter, scope: str, limit: RateLimitItem, bucket: str, key: str
+) -> Quota | None:
+    """A hit on `limit`; a refusal is counted under `scope`, the limit the caller spent."""
+    try:
+        return await limiter.hit(limit, bucket, key)
+    except RateLimited:
+        RATE_LIMIT_REJECTIONS.labels(scope).inc()
+        raise

@@ -26,7 +26,7 @@ class AccountsAuthenticator:
             return await interface.authenticate(self._deps, access_token=token)
         if isinstance(issuer, str) and self._federation.trusts(issuer):
             return await self._sign_in_federated(await self._federation.verify(token))
-        raise InvalidToken("The token's issuer is not trusted.")
+        raise InvalidToken("The token's issuer is not trusted.", reason="untrusted_issuer")
 
     async def _sign_in_federated(self, claims: dict[str, Any]) -> Principal:
         email = claims.get("email")

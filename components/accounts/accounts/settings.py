@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from core.settings import ArmatureSettings, ConfigurationError, Environment
 
 BASE_DEFAULT_SCOPES = "items:read items:write"
-DEVELOPMENT_EXTRA_SCOPES = "automations:write"
+DEVELOPMENT_EXTRA_SCOPES = "automations:read automations:write"
 
 # Asymmetric only: an HMAC secret shared with an external provider is never accepted.
 OidcAlgorithm = Literal["RS256", "RS384", "RS512", "ES256", "ES384", "ES512"]
@@ -31,7 +31,7 @@ class AccountsSettings(ArmatureSettings):
     accounts_default_scopes: str | None = Field(
         default=None,
         description="Scopes of new accounts, space-separated. Unset: items:read items:write, "
-        "plus automations:write in development.",
+        "plus automations:read automations:write in development.",
     )
     token_issuer: str = Field(
         default="http://127.0.0.1:8000", description="The `iss` of our tokens: the public URL."

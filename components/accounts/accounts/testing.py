@@ -5,8 +5,24 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+from pydantic import SecretStr
+
+from accounts.settings import AccountsSettings
+from core.settings import Environment
 
 PASSWORD = "correct horse battery"  # noqa: S105 (a test password)
+
+
+def accounts_test_settings(signing_key_pem: str, **overrides: Any) -> AccountsSettings:
+    """Accounts settings for tests: no `.env`, cheap password hashing, a given signing key."""
+    return AccountsSettings(
+        _env_file=None,
+        environment=Environment.TEST,
+        password_hash_time_cost=1,
+        password_hash_memory_kib=1024,
+        token_signing_key=SecretStr(signing_key_pem),
+        **overrides,
+    )
 
 
 class AccountsApi:

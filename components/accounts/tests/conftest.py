@@ -2,12 +2,11 @@
 
 import httpx
 import pytest
-from pydantic import SecretStr
 
 from accounts.settings import AccountsSettings
-from accounts.testing import AccountsApi
+from accounts.testing import AccountsApi, accounts_test_settings
 from core.adapters.jose_tokens import generate_signing_key_pem
-from core.settings import ArmatureSettings, Environment
+from core.settings import ArmatureSettings
 
 
 @pytest.fixture(scope="session")
@@ -17,13 +16,7 @@ def signing_key_pem() -> str:
 
 @pytest.fixture
 def accounts_settings(signing_key_pem: str) -> AccountsSettings:
-    return AccountsSettings(
-        _env_file=None,
-        environment=Environment.TEST,
-        password_hash_time_cost=1,
-        password_hash_memory_kib=1024,
-        token_signing_key=SecretStr(signing_key_pem),
-    )
+    return accounts_test_settings(signing_key_pem)
 
 
 @pytest.fixture

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from core.errors import ConcurrentModification
 from core.security import Principal
+from core.versions import Versions, check_version, commit_expecting
 from items.dependencies import ItemsDeps
 from items.errors import ItemNotFound, ItemVersionMismatch
 from items.models import Item
 from items.repository import ItemsUnitOfWork
 from items.serializers import ItemCreate, ItemListQuery, ItemPage, ItemRead, ItemUpdate
-
-Versions = frozenset[int] | None
 
 
 async def create_item(deps: ItemsDeps, *, data: ItemCreate, actor: Principal) -> ItemRead:
@@ -61,7 +59,7 @@ async def update_item(
     async with deps.uow() as uow:
         item = await _existing(uow, item_id, actor, expected_versions)
         if item.update(changes.changes(), now=deps.clock()):
-            await _commit(uow, item_id, expected_versions)
+            await commit_expecting(uow, expected_versions, ItemVersionMismatch(item_id))
         return ItemRead.model_validate(item)
 
 
@@ -71,8 +69,9 @@ async def delete_item(
     """Remove the item; ItemNotFound, or ItemVersionMismatch when another version is current."""
     async with deps.uow() as uow:
         item = await _existing(uow, item_id, actor, expected_versions)
+        item.delete(now=deps.clock())
         await uow.items.remove(item)
-        await _commit(uow, item_id, expected_versions)
+        await commit_expecting(uow, expected_versions, ItemVersionMismatch(item_id))
 
 
 async def _existing(
@@ -82,19 +81,5 @@ async def _existing(
     item = await uow.items.get(item_id)
     if item is None or not actor.may_see(item.owner_id):
         raise ItemNotFound(item_id)
-    if expected is not None and item.version not in expected:
-        raise ItemVersionMismatch(item_id)
+    check_version(item.version, expected, ItemVersionMismatch(item_id))
     return item
-
-
-async def _commit(uow: ItemsUnitOfWork, item_id: UUID, expected: Versions) -> None:
-    """Commit; a writer that raced us turns into a failed precondition when the caller set one.
-
-    Takes the id, not the item: after a failed flush the item's attributes are expired.
-    """
-    try:
-        await uow.commit()
-    except ConcurrentModification:
-        if expected is None:
-            raise
-        raise ItemVersionMismatch(item_id) from None

@@ -6,17 +6,22 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 from uuid import UUID, uuid4
+
+from core.events import RecordsEvents
+from core.interfaces import Message
 
 EDITABLE_FIELDS = frozenset({"name", "description", "price"})
 
 
 @dataclass(eq=False)
-class Item:
+class Item(RecordsEvents):
     """A named, optionally priced thing; `version` grows by one with every change.
 
     `owner_id` is the account that created it; items from before accounts existed have none
-    and only administrators see them.
+    and only administrators see them. Records `item.created`, `item.updated` (with the
+    previous state) and `item.deleted`.
     """
 
     id: UUID
@@ -38,7 +43,7 @@ class Item:
         owner_id: UUID,
         now: datetime,
     ) -> Item:
-        return cls(
+        item = cls(
             id=uuid4(),
             owner_id=owner_id,
             name=name,
@@ -47,6 +52,8 @@ class Item:
             created_at=now,
             updated_at=now,
         )
+        item._record("item.created", now, item=item.snapshot())
+        return item
 
     def update(self, changes: Mapping[str, object], now: datetime) -> bool:
         """Apply the changed fields; True when anything changed (and the version moved)."""
@@ -56,8 +63,31 @@ class Item:
         changed = {key: value for key, value in changes.items() if getattr(self, key) != value}
         if not changed:
             return False
+        previous = self.snapshot()
         for key, value in changed.items():
             setattr(self, key, value)
         self.version += 1
         self.updated_at = now
+        self._record("item.updated", now, item=self.snapshot(), previous=previous)
         return True
+
+    def delete(self, now: datetime) -> None:
+        """Record the deletion; the repository removes the row."""
+        self._record("item.deleted", now, item=self.snapshot())
+
+    def snapshot(self) -> dict[str, Any]:
+        """The item as JSON-ready values: what events carry."""
+        return {
+            "id": str(self.id),
+            "owner_id": None if self.owner_id is None else str(self.owner_id),
+            "name": self.name,
+            "description": self.description,
+            "price": None if self.price is None else str(self.price),
+            "version": self.version,
+            "created_at": self.created_at.isoformat(),
+            "updated_at": self.updated_at.isoformat(),
+        }
+
+    def _record(self, event_type: str, now: datetime, **data: Any) -> None:
+        audience = None if self.owner_id is None else str(self.owner_id)
+        self.record_event(Message(type=event_type, data=data, occurred_at=now, audience=audience))

@@ -47,6 +47,7 @@ class ItemRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: UUID
+    owner_id: UUID | None
     name: str
     description: str | None
     price: Decimal | None

@@ -17,7 +17,7 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jose import jwk, jwt
-from jose.exceptions import JOSEError, JWTError
+from jose.exceptions import ExpiredSignatureError, JOSEError, JWTError
 
 from core.interfaces.tokens import InvalidToken
 
@@ -120,6 +120,8 @@ def decode_claims(
             issuer=issuer,
             options=_REQUIRED_CLAIMS,
         )
+    except ExpiredSignatureError as exc:
+        raise InvalidToken(f"The token is not valid: {exc}", reason="expired") from None
     except JOSEError as exc:
         raise InvalidToken(f"The token is not valid: {exc}") from None
     except (TypeError, ValueError):

@@ -5,12 +5,14 @@ from __future__ import annotations
 import abc
 from types import TracebackType
 from typing import Self
+from uuid import UUID
 
 
 class UnitOfWork(abc.ABC):
     """One transaction: `async with uow: ...; await uow.commit()`.
 
-    Leaving the block without committing rolls back.
+    Leaving the block without committing rolls back. Committing also stores the events
+    the unit's aggregates recorded, in the same transaction.
     """
 
     async def __aenter__(self) -> Self:
@@ -31,3 +33,11 @@ class UnitOfWork(abc.ABC):
     @abc.abstractmethod
     async def rollback(self) -> None:
         """Discard what was not committed; harmless after a commit."""
+
+    @abc.abstractmethod
+    async def first_delivery(self, consumer: str, message_id: UUID) -> bool:
+        """Claim the message for `consumer` in this transaction; False when it was handled.
+
+        A consumer that commits its work in the same unit handles each message once,
+        however often the queue delivers it.
+        """

@@ -1,6 +1,16 @@
 """Test doubles built on the core ports: whole use cases run in memory."""
 
+from core.testing.clock import SteppingClock
 from core.testing.fakes import InMemoryRepository, InMemoryUnitOfWork
+from core.testing.messages import RecordingHandler
 from core.testing.security import FakeAuthenticator
+from core.testing.tcp_proxy import TcpProxy
 
-__all__ = ["FakeAuthenticator", "InMemoryRepository", "InMemoryUnitOfWork"]
+__all__ = [
+    "FakeAuthenticator",
+    "InMemoryRepository",
+    "InMemoryUnitOfWork",
+    "RecordingHandler",
+    "SteppingClock",
+    "TcpProxy",
+]

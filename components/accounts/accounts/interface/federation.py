@@ -50,7 +50,9 @@ async def _known(deps: AccountsDeps, sign_in: _SignIn) -> Principal | None:
         if account is None:
             return None
         if account.disabled:
-            raise Unauthenticated("The account behind this token is disabled.")
+            raise Unauthenticated(
+                "The account behind this token is disabled.", reason="account_disabled"
+            )
         return _principal(account, sign_in)
 
 

@@ -68,7 +68,9 @@ async def authenticate(deps: AccountsDeps, *, access_token: str) -> Principal:
     async with deps.uow() as uow:
         account = await uow.accounts.get(claims.account_id)
         if account is None or account.disabled:
-            raise Unauthenticated("The account behind this token is disabled or gone.")
+            raise Unauthenticated(
+                "The account behind this token is disabled or gone.", reason="account_disabled"
+            )
         return account.principal(claims.scopes)
 
 

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
 from collections.abc import AsyncIterator, Iterator
-from contextlib import closing, contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 from uuid import UUID
 
 import pytest
-import uvicorn
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from jose import jwk, jwt
@@ -30,6 +26,7 @@ from accounts.serializers import SignUp
 from accounts.settings import AccountsSettings, OidcIssuer
 from accounts.testing import PASSWORD, AccountsApi
 from api.bootstrap import ApplicationContainer
+from api.testing_servers import free_port, serve_in_thread
 from core.adapters.jose_tokens import verification_key
 from core.settings import Environment
 
@@ -78,44 +75,17 @@ class FakeProvider:
         return {"Authorization": f"Bearer {self.token(subject, **claims)}"}
 
 
-@contextmanager
-def serve(app: Starlette, startup_timeout: float = 10.0) -> Iterator[str]:
-    """Serve `app` with uvicorn on a free local port in a thread; always stopped on exit."""
-    with closing(socket.socket()) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, loop="asyncio", http="h11", ws="none",
-        lifespan="off", log_level="warning", access_log=False,
-    )  # fmt: skip
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="fake-oidc-provider", daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + startup_timeout
-        while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the fake OIDC provider did not start")
-            time.sleep(0.01)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=startup_timeout)
-
-
 @pytest.fixture(scope="module")
 def provider() -> Iterator[FakeProvider]:
     provider = FakeProvider()
-    with serve(provider.app()) as url:
+    with serve_in_thread(provider.app()) as url:
         provider.issuer = url
         yield provider
 
 
 @pytest.fixture(scope="module")
 def unreachable_issuer() -> str:
-    with closing(socket.socket()) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return f"http://127.0.0.1:{probe.getsockname()[1]}"  # closed again: nobody listens
+    return f"http://127.0.0.1:{free_port()}"
 
 
 @pytest.fixture

@@ -28,5 +28,10 @@ def test_default_scopes_add_automations_only_in_development() -> None:
     development = AccountsSettings(_env_file=None, environment=Environment.DEVELOPMENT)
     test = AccountsSettings(_env_file=None, environment=Environment.TEST)
 
-    assert development.default_scopes == {"items:read", "items:write", "automations:write"}
+    assert development.default_scopes == {
+        "items:read",
+        "items:write",
+        "automations:read",
+        "automations:write",
+    }
     assert test.default_scopes == {"items:read", "items:write"}

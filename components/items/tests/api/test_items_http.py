@@ -70,7 +70,7 @@ async def test_get_unknown_item_is_404_problem(client: httpx.AsyncClient) -> Non
     assert problem["type"] == "urn:armature:problem:item_not_found"
     assert problem["status"] == 404
     assert str(missing) in problem["detail"]
-    assert problem["instance"] == f"{ITEMS}/{missing}"
+    assert problem["instance"] == f"urn:armature:request:{response.headers['x-request-id']}"
 
 
 async def test_list_filters_sorts_and_paginates(client: httpx.AsyncClient) -> None:

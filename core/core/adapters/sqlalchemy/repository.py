@@ -9,6 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 Entity = TypeVar("Entity")
 
+# Where removed aggregates wait for the unit of work to collect their events: once a
+# deletion is flushed, the instance is in neither the identity map nor `session.deleted`.
+REMOVED = "armature.removed"
+
 
 class SqlAlchemyRepository(Generic[Entity]):
     """Add, get and remove mapped aggregates; it never commits."""
@@ -24,4 +28,5 @@ class SqlAlchemyRepository(Generic[Entity]):
         return await self._session.get(self._entity_type, entity_id)
 
     async def remove(self, entity: Entity) -> None:
+        self._session.info.setdefault(REMOVED, []).append(entity)
         await self._session.delete(entity)

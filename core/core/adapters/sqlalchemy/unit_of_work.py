@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from itertools import chain
 from types import TracebackType
 from typing import Self
+from uuid import UUID
 
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
+from core.adapters.sqlalchemy.outbox import record_delivery, store_events
+from core.adapters.sqlalchemy.repository import REMOVED
+from core.clock import utc_now
 from core.errors import ConcurrentModification, ConstraintViolation, ServiceUnavailable
+from core.events import collect_events
 from core.interfaces import UnitOfWork
 
 # SQLSTATE classes that mean "try again later": connection exception, insufficient
@@ -41,8 +47,13 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         """Create the repositories of this unit on its session."""
 
     async def commit(self) -> None:
+        session = self.session
         try:
-            await self.session.commit()
+            aggregates = chain(
+                session.new, session.identity_map.values(), session.info.pop(REMOVED, [])
+            )
+            await store_events(session, collect_events(aggregates))
+            await session.commit()
         except StaleDataError as exc:
             raise ConcurrentModification(
                 "The resource was changed by another request; fetch it again and retry."
@@ -52,6 +63,9 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
 
     async def rollback(self) -> None:
         await self.session.rollback()
+
+    async def first_delivery(self, consumer: str, message_id: UUID) -> bool:
+        return await record_delivery(self.session, consumer, message_id, utc_now())
 
     async def __aexit__(
         self,

@@ -1,0 +1,56 @@
+"""gunicorn settings for production: uvicorn workers, multiprocess metrics, structured logs.
+
+Every value can be set from the environment; `gunicorn -c _DOCKER/gunicorn.conf.py
+'api.main:create_app()'` runs the API.
+"""
+
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+from api.logs import gunicorn_logconfig_dict
+
+# Set before anything imports prometheus_client (it picks its storage at import), so every
+# worker writes its samples to files in the same place. Hence no metrics import up here.
+METRICS_DIR = Path(os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", "/tmp/armature-metrics"))  # noqa: S108
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+worker_class = "uvicorn_worker.UvicornWorker"
+workers = int(os.environ.get("WEB_CONCURRENCY", min(2 * (os.cpu_count() or 1) + 1, 8)))
+# Longer than nginx's upstream keep-alive (60 s), so the proxy always closes first.
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "75"))
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "1000"))
+max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "100"))
+# The app alone decides which proxies to believe (TRUSTED_PROXIES).
+forwarded_allow_ips = ""
+accesslog = None
+logconfig_dict = gunicorn_logconfig_dict(
+    "json" if os.environ.get("LOG_FORMAT", "json") == "json" else "console",
+    os.environ.get("LOG_LEVEL", "INFO"),
+)
+
+
+def on_starting(_server: Any) -> None:
+    """Start every run with an empty metrics directory: old workers' files would add up."""
+    shutil.rmtree(METRICS_DIR, ignore_errors=True)
+    METRICS_DIR.mkdir(parents=True)
+
+
+def when_ready(_server: Any) -> None:
+    """With METRICS_PORT, serve every worker's sum from here: the master outlives them all."""
+    from api.metrics import serve_workers_metrics  # noqa: PLC0415 (see METRICS_DIR)
+    from api.settings import Settings  # noqa: PLC0415
+
+    settings = Settings.load()
+    if settings.metrics_enabled:
+        serve_workers_metrics(settings.metrics_port)
+
+
+def child_exit(_server: Any, worker: Any) -> None:
+    """A worker died or was recycled: drop its live gauges (its counters keep counting)."""
+    from api.metrics import mark_worker_dead  # noqa: PLC0415 (see METRICS_DIR)
+
+    mark_worker_dead(worker.pid)

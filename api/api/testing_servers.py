@@ -1,0 +1,106 @@
+"""Real servers for tests that need a peer over a socket: uvicorn in a thread, free ports."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from contextlib import asynccontextmanager, closing, contextmanager
+from pathlib import Path
+from typing import TypeVar
+
+import uvicorn
+from pydantic import SecretStr
+from starlette.types import ASGIApp
+
+from api.bootstrap import build_container
+from api.main import create_app
+from api.settings import Settings
+from api.testing import throwaway_postgres_database, upgrade_to_head
+from core.adapters.sqlalchemy import DatabaseSettings, create_engine
+from core.settings import ArmatureSettings
+
+T = TypeVar("T")
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with closing(socket.socket()) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@contextmanager
+def serve_in_thread(
+    app: ASGIApp, startup_timeout: float = 10.0, *, lifespan: bool = False
+) -> Iterator[str]:
+    """Serve an ASGI app with uvicorn on a free local port in a thread; stopped on exit.
+
+    With `lifespan` the app starts and stops as under a real server (its event machinery
+    included) and WebSockets are served.
+    """
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=free_port(), loop="auto", http="h11",
+        ws="websockets-sansio" if lifespan else "none", lifespan="on" if lifespan else "off",
+        log_level="warning", access_log=False,
+    )  # fmt: skip
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="test-server", daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + startup_timeout
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the test server did not start")
+            time.sleep(0.01)
+        yield f"http://127.0.0.1:{config.port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=startup_timeout)
+
+
+@asynccontextmanager
+async def migrated_database(kind: str, folder: Path) -> AsyncIterator[str]:
+    """A database of its own for a server under test: a SQLite file or a PostgreSQL database."""
+    if kind == "sqlite":
+        url = f"sqlite+aiosqlite:///{folder / 'served.sqlite3'}"
+        await _migrate(url)
+        yield url
+        return
+    async with throwaway_postgres_database() as url:
+        await _migrate(url)
+        yield url
+
+
+async def _migrate(url: str) -> None:
+    engine = create_engine(DatabaseSettings(url=SecretStr(url)))
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(upgrade_to_head)
+    finally:
+        await engine.dispose()
+
+
+@contextmanager
+def serve_api(
+    settings: Settings, component_settings: Mapping[str, ArmatureSettings]
+) -> Iterator[str]:
+    """The whole API as `make run` serves it (events in process, WebSockets), on a local port."""
+    container = build_container(settings, component_settings=component_settings)
+    with serve_in_thread(create_app(container), lifespan=True) as url:
+        yield url
+
+
+async def eventually(
+    check: Callable[[], Awaitable[T | None]], within: float = 10.0, interval: float = 0.05
+) -> T:
+    """The first non-None answer of `check`, polled for at most `within` seconds."""
+    deadline = time.monotonic() + within
+    while (answer := await check()) is None:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"nothing happened within {within} s")
+        await asyncio.sleep(interval)
+    return answer

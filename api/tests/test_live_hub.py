@@ -1,0 +1,57 @@
+"""The live hub hands each event to its audience's connections only, and drops laggards."""
+
+from api.live import LiveHub, wire_format
+from core.interfaces import Message
+
+
+def event(audience: str | None, n: int = 0) -> Message:
+    return Message(type="item.updated", data={"n": n}, audience=audience)
+
+
+async def test_events_reach_every_connection_of_their_audience_and_no_other() -> None:
+    hub = LiveHub()
+    mine, my_other_tab, theirs = hub.connect("me"), hub.connect("me"), hub.connect("them")
+
+    await hub.dispatch(event("me", 1))
+    await hub.dispatch(event(None, 2))
+
+    assert (await mine.next()).data == {"n": 1}
+    assert (await my_other_tab.next()).data == {"n": 1}
+    assert theirs.pending == 0
+    assert mine.pending == 0, "an event without an audience goes nowhere"
+
+
+async def test_a_client_that_falls_behind_is_flagged_without_blocking_the_others() -> None:
+    hub = LiveHub(backlog=3)
+    slow, fast = hub.connect("me"), hub.connect("me")
+
+    for n in range(4):
+        await hub.dispatch(event("me", n))
+        await fast.next()
+
+    assert slow.overflowed.is_set()
+    assert not fast.overflowed.is_set()
+
+
+async def test_a_disconnected_client_receives_nothing_more() -> None:
+    hub = LiveHub()
+    client = hub.connect("me")
+    hub.disconnect(client)
+
+    await hub.dispatch(event("me"))
+
+    assert client.pending == 0
+    assert hub.connections == 0
+
+
+def test_the_wire_format_is_id_type_time_and_data() -> None:
+    message = event("me", 7)
+
+    sent = wire_format(message)
+
+    assert sent == {
+        "id": str(message.id),
+        "type": "item.updated",
+        "occurred_at": message.occurred_at.isoformat(),
+        "data": {"n": 7},
+    }
