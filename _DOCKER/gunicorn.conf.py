@@ -46,7 +46,7 @@ def when_ready(_server: Any) -> None:
 
     settings = Settings.load()
     if settings.metrics_enabled:
-        serve_workers_metrics(settings.metrics_port)
+        serve_workers_metrics(settings.metrics_port, settings.metrics_host)
 
 
 def child_exit(_server: Any, worker: Any) -> None:

@@ -21,6 +21,7 @@ from api.bootstrap import ApplicationContainer
 from api.events import EventRuntime
 from api.logs import configure_logging
 from api.settings import Settings
+from api.tracing import instrument_resources, start_tracing
 from core.components import discover_components
 from core.errors import DomainError
 from core.settings import ConfigurationError
@@ -88,6 +89,9 @@ def worker(ctx: typer.Context) -> None:
 
 
 async def _work(container: ApplicationContainer) -> None:
+    tracing = start_tracing()
+    if tracing is not None:
+        instrument_resources(container, tracing)
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -101,3 +105,5 @@ async def _work(container: ApplicationContainer) -> None:
         logger.info("worker stopping: finishing the messages in hand")
         await runtime.stop()
         await bootstrap.close(container)
+        if tracing is not None:
+            tracing.stop()

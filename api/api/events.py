@@ -60,7 +60,7 @@ class EventRuntime:
             ]
         settings = self._container.settings()
         port = settings.metrics_port if settings.metrics_enabled else None
-        self._metrics = serve_own_metrics(port)
+        self._metrics = serve_own_metrics(port, settings.metrics_host)
 
     async def stop(self) -> None:
         """Stop relaying, let running handlers finish, disconnect."""

@@ -22,6 +22,12 @@ from api.rate_limits import check_route_limits, install_rate_limits, rate_limit
 from api.request_id import RequestContext
 from api.routers import docs, health, live
 from api.settings import Settings
+from api.tracing import (
+    Tracing,
+    instrument_app,
+    instrument_resources,
+    start_tracing,
+)
 
 API_V1 = "/api/v1"
 OPENAPI_URL = "/openapi.json"
@@ -35,10 +41,11 @@ def create_app(container: ApplicationContainer | None = None) -> FastAPI:
         configure_logging(loaded.effective_log_format, loaded.log_level)
         container = bootstrap.build_container(loaded)
     settings: Settings = container.settings()
+    tracing = start_tracing()
     app = FastAPI(
         title="Armature",
         version="0.1.0",
-        lifespan=_lifespan(container),
+        lifespan=_lifespan(container, tracing),
         openapi_url=OPENAPI_URL if settings.docs_enabled else None,
         docs_url=None,
         redoc_url=None,
@@ -61,6 +68,9 @@ def create_app(container: ApplicationContainer | None = None) -> FastAPI:
     install_hardening(app, settings.hardening())
     # Outermost: even a request refused by the guards gets an id and an access line.
     app.add_middleware(RequestContext)
+    if tracing is not None:
+        instrument_resources(container, tracing)
+        instrument_app(app, tracing)
     return app
 
 
@@ -87,7 +97,7 @@ def _router(reference: str) -> APIRouter:
 
 
 def _lifespan(
-    container: ApplicationContainer,
+    container: ApplicationContainer, tracing: Tracing | None
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -101,5 +111,7 @@ def _lifespan(
         finally:
             await events.stop()
             await bootstrap.close(container)
+            if tracing is not None:
+                tracing.stop()
 
     return lifespan

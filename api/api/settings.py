@@ -48,8 +48,13 @@ class Settings(ArmatureSettings):
         default=None,
         ge=1,
         le=65535,
-        description="Serve metrics on 127.0.0.1:<port> instead of the app's /metrics; under "
-        "gunicorn the master serves every worker's sum there.",
+        description="Serve metrics on METRICS_HOST:<port> instead of the app's /metrics; "
+        "under gunicorn the master serves every worker's sum there.",
+    )
+    metrics_host: str = Field(
+        default="127.0.0.1",
+        description="The address METRICS_PORT listens on: loopback, or 0.0.0.0 on a private "
+        "network that only the scraper reaches (a container's).",
     )
     redis_url: SecretStr | None = Field(
         default=None, description="Redis for rate limits shared by every worker; unset: memory."

@@ -292,3 +292,18 @@ async def test_a_finished_run_event_counts_the_run_and_its_duration() -> None:
     assert sample("armature_automation_runs_total", status="timed_out") - runs == 1
     assert sample("armature_automation_run_duration_seconds_count") - timed == 1
     assert sample("armature_automation_run_duration_seconds_sum") - seconds == pytest.approx(1.5)
+
+
+async def test_the_metrics_port_listens_on_metrics_host_only() -> None:
+    port = free_port()
+    server = serve_own_metrics(port, "127.0.0.2")
+    assert server is not None
+    try:
+        async with httpx.AsyncClient() as scraper:
+            on_host = await scraper.get(f"http://127.0.0.2:{port}/metrics")
+            with pytest.raises(httpx.ConnectError):
+                await scraper.get(f"http://127.0.0.1:{port}/metrics")
+    finally:
+        server.close()
+
+    assert on_host.status_code == 200

@@ -1,4 +1,4 @@
-"""Where a scrape is answered: `/metrics` on the app, or a port of its own on 127.0.0.1.
+"""Where a scrape is answered: `/metrics` on the app, or a port of its own (METRICS_PORT).
 
 Without `METRICS_PORT` the app serves `GET /metrics` (kept out of OpenAPI; the public proxy
 must refuse it). With it the app does not, and the port is served by whoever sees every
@@ -57,14 +57,14 @@ def install_metrics_endpoint(app: FastAPI) -> None:
 
 
 class MetricsServer:
-    """Prometheus text on 127.0.0.1:`port`, answered from a daemon thread."""
+    """Prometheus text on `host`:`port`, answered from a daemon thread."""
 
-    def __init__(self, port: int, registry: CollectorRegistry) -> None:
+    def __init__(self, port: int, registry: CollectorRegistry, host: str = METRICS_HOST) -> None:
         try:
-            self._server: WSGIServer = start_http_server(port, METRICS_HOST, registry)[0]
+            self._server: WSGIServer = start_http_server(port, host, registry)[0]
         except OSError as exc:
             raise ConfigurationError(
-                f"METRICS_PORT {port} cannot be served on {METRICS_HOST} ({exc.strerror}); "
+                f"METRICS_PORT {port} cannot be served on {host} ({exc.strerror}); "
                 "several workers need PROMETHEUS_MULTIPROC_DIR and _DOCKER/gunicorn.conf.py, "
                 "whose master serves the port for all of them"
             ) from exc
@@ -76,18 +76,18 @@ class MetricsServer:
         self._server.server_close()
 
 
-def serve_own_metrics(port: int | None) -> MetricsServer | None:
+def serve_own_metrics(port: int | None, host: str = METRICS_HOST) -> MetricsServer | None:
     """This process's metrics on `port`, unless unset or the process is one of several."""
     if port is None or is_multiprocess():
         return None
-    return MetricsServer(port, REGISTRY)
+    return MetricsServer(port, REGISTRY, host)
 
 
-def serve_workers_metrics(port: int | None) -> MetricsServer | None:
+def serve_workers_metrics(port: int | None, host: str = METRICS_HOST) -> MetricsServer | None:
     """In a gunicorn master: every worker's sum on `port`, when it is set."""
     if port is None:
         return None
-    return MetricsServer(port, scrape_registry())
+    return MetricsServer(port, scrape_registry(), host)
 
 
 def mark_worker_dead(pid: int) -> None:

@@ -13,6 +13,11 @@ from typing import Any
 import httpx
 import pytest
 import websockets
+from opentelemetry import trace
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import SpanKind
 from prometheus_client import REGISTRY
 from pydantic import SecretStr
 
@@ -43,6 +48,33 @@ def base_url(database_url: str, component_settings: dict[str, ArmatureSettings])
 async def http(base_url: str) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(base_url=base_url, timeout=10) as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+def span_exporter() -> InMemorySpanExporter:
+    """The process's tracer provider, installed once, keeping spans in memory."""
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    trace.set_tracer_provider(provider)
+    return exporter
+
+
+@pytest.fixture
+def traced_base_url(
+    database_url: str,
+    component_settings: dict[str, ArmatureSettings],
+    span_exporter: InMemorySpanExporter,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[str]:
+    """The server with tracing turned on by the standard variable, as an operator would."""
+    monkeypatch.setenv("OTEL_TRACES_EXPORTER", "otlp")
+    settings = Settings(
+        _env_file=None, environment=Environment.TEST, database_url=SecretStr(database_url)
+    )
+    span_exporter.clear()
+    with serve_api(settings, component_settings) as url:
+        yield url
 
 
 async def signed_in(http: httpx.AsyncClient, email: str) -> tuple[Json, dict[str, str]]:
@@ -191,3 +223,51 @@ async def test_a_websocket_with_a_bad_token_is_closed_for_policy_violation(
 
     assert closed.value.rcvd is not None
     assert closed.value.rcvd.code == 1008
+
+
+async def test_one_update_is_one_trace_from_the_request_to_the_sandboxed_run(
+    traced_base_url: str, span_exporter: InMemorySpanExporter
+) -> None:
+    async with httpx.AsyncClient(base_url=traced_base_url, timeout=10) as http:
+        _, auth = await signed_in(http, "traced@example.com")
+        item, automation = await item_with_automation(http, auth, "print(event['type'])")
+        span_exporter.clear()
+        await http.patch(f"/api/v1/items/{item['id']}", json={"name": "Traced"}, headers=auth)
+        await eventually(lambda: finished_runs(http, auth, automation, 1))
+        spans = await eventually(lambda: finished_trace_of(span_exporter, "automation.run"))
+
+    request = only(spans, "PATCH /api/v1/items/{item_id}", SpanKind.SERVER)
+    traced = [span for span in spans if span.context.trace_id == request.context.trace_id]
+    statements = [str((span.attributes or {}).get("db.statement", "")) for span in traced]
+    assert any(statement.startswith("UPDATE item") for statement in statements)
+    assert any(statement.startswith("INSERT INTO outbox_message") for statement in statements)
+    assert any(statement.startswith("UPDATE automation_run") for statement in statements)
+    chain = lineage(traced, only(traced, "automation.run", SpanKind.INTERNAL))
+    assert [(span.name, span.kind) for span in chain] == [
+        ("PATCH /api/v1/items/{item_id}", SpanKind.SERVER),
+        ("item.updated publish", SpanKind.PRODUCER),
+        ("automations.on-item-updated process", SpanKind.CONSUMER),
+        ("automation.run.requested publish", SpanKind.PRODUCER),
+        ("automations.executor process", SpanKind.CONSUMER),
+        ("automation.run", SpanKind.INTERNAL),
+    ]
+
+
+async def finished_trace_of(exporter: InMemorySpanExporter, last: str) -> list[ReadableSpan] | None:
+    spans = list(exporter.get_finished_spans())
+    return spans if any(span.name == last for span in spans) else None
+
+
+def only(spans: list[ReadableSpan], name: str, kind: SpanKind) -> ReadableSpan:
+    found = [span for span in spans if span.name == name and span.kind == kind]
+    assert len(found) == 1, [(span.name, span.kind) for span in spans]
+    return found[0]
+
+
+def lineage(spans: list[ReadableSpan], leaf: ReadableSpan) -> list[ReadableSpan]:
+    """`leaf` and its ancestors, outermost first."""
+    by_id = {span.context.span_id: span for span in spans}
+    chain = [leaf]
+    while chain[-1].parent is not None:
+        chain.append(by_id[chain[-1].parent.span_id])
+    return list(reversed(chain))
