@@ -9,11 +9,14 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from api.logs import gunicorn_logconfig_dict
-
 # Set before anything imports prometheus_client (it picks its storage at import), so every
-# worker writes its samples to files in the same place. Hence no metrics import up here.
+# worker writes its samples to files in the same place. Hence the imports below it, which
+# define the metrics (the settings reach them) and so need the directory to exist.
 METRICS_DIR = Path(os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", "/tmp/armature-metrics"))  # noqa: S108
+METRICS_DIR.mkdir(parents=True, exist_ok=True)
+
+from api.logs import gunicorn_logconfig_dict  # noqa: E402
+from api.settings import Settings  # noqa: E402
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 worker_class = "uvicorn_worker.UvicornWorker"
@@ -27,10 +30,10 @@ max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "100"))
 # The app alone decides which proxies to believe (TRUSTED_PROXIES).
 forwarded_allow_ips = ""
 accesslog = None
-logconfig_dict = gunicorn_logconfig_dict(
-    "json" if os.environ.get("LOG_FORMAT", "json") == "json" else "console",
-    os.environ.get("LOG_LEVEL", "INFO"),
-)
+# The master formats its lines as the workers' app does: one rule (LOG_FORMAT, else json in
+# production and a console elsewhere), so no line escapes the format.
+_settings = Settings.load()
+logconfig_dict = gunicorn_logconfig_dict(_settings.effective_log_format, _settings.log_level)
 
 
 def on_starting(_server: Any) -> None:
@@ -42,11 +45,9 @@ def on_starting(_server: Any) -> None:
 def when_ready(_server: Any) -> None:
     """With METRICS_PORT, serve every worker's sum from here: the master outlives them all."""
     from api.metrics import serve_workers_metrics  # noqa: PLC0415 (see METRICS_DIR)
-    from api.settings import Settings  # noqa: PLC0415
 
-    settings = Settings.load()
-    if settings.metrics_enabled:
-        serve_workers_metrics(settings.metrics_port, settings.metrics_host)
+    if _settings.metrics_enabled:
+        serve_workers_metrics(_settings.metrics_port, _settings.metrics_host)
 
 
 def child_exit(_server: Any, worker: Any) -> None:

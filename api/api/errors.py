@@ -13,7 +13,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
-from api.request_id import UNEXPECTED_ERROR_DETAIL, problem_instance, request_id_of
+from api.raw_problems import problem_instance, request_id_of
+from api.request_id import UNEXPECTED_ERROR_DETAIL
 from core.errors import (
     Conflict,
     DomainError,

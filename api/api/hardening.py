@@ -6,11 +6,9 @@ Pure ASGI middlewares with headers computed once: this runs on every request.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from base64 import b64encode
 from dataclasses import dataclass, field
-from http import HTTPStatus
 
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_oauth2_redirect_html
@@ -18,8 +16,8 @@ from starlette.exceptions import HTTPException
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.raw_problems import request_id_of, send_problem
 from api.routers.docs import DOCS_PATHS
-from core.problems import PROBLEM_MEDIA_TYPE
 
 Headers = list[tuple[bytes, bytes]]
 
@@ -171,21 +169,7 @@ def _host_allowed(host_header: str, allowed: tuple[str, ...]) -> bool:
 
 
 async def _problem(send: Send, scope: Scope, status: int, detail: str) -> None:
-    body = json.dumps(
-        {
-            "type": "about:blank",
-            "title": HTTPStatus(status).phrase,
-            "status": status,
-            "detail": detail,
-            "instance": scope["path"],
-        }
-    ).encode()
-    headers = [
-        (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
-        (b"content-length", str(len(body)).encode()),
-    ]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+    await send_problem(send, status, detail, request_id_of(scope))
 
 
 def _encode(headers: dict[str, str]) -> Headers:

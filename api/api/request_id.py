@@ -8,20 +8,18 @@ be followed from the proxy to the database and into the worker; otherwise one is
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import re
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Any
 
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.metrics import HTTP_IN_FLIGHT, observe_request
+from api.raw_problems import send_problem
 from api.routes import route_template
-from core.problems import PROBLEM_MEDIA_TYPE, Problem
 
 HEADER = "X-Request-ID"
 _HEADER_KEY = HEADER.lower().encode()
@@ -42,18 +40,6 @@ class _Outcome:
     status: int = 500
     bytes: int = 0
     started: bool = False
-
-
-def request_id_of(scope: Scope) -> str | None:
-    """The id the middleware gave this request, when it ran."""
-    state: dict[str, Any] = scope.get("state") or {}
-    request_id = state.get("request_id")
-    return request_id if isinstance(request_id, str) else None
-
-
-def problem_instance(request_id: str) -> str:
-    """A problem's `instance`: a URN of the request id, which every log line of it carries."""
-    return f"urn:armature:request:{request_id}"
 
 
 class RequestContext:
@@ -132,19 +118,7 @@ async def _answer_unexpected(scope: Scope, send: Send, outcome: _Outcome, reques
         return
     if outcome.started:
         return  # half a response is out; the server closes the connection
-    body = Problem(
-        title="Internal Server Error",
-        status=500,
-        detail=UNEXPECTED_ERROR_DETAIL,
-        instance=problem_instance(request_id),
-    ).model_dump(mode="json", exclude_none=True)
-    encoded = json.dumps(body, separators=(",", ":")).encode()
-    headers = [
-        (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
-        (b"content-length", str(len(encoded)).encode()),
-    ]
-    await send({"type": "http.response.start", "status": 500, "headers": headers})
-    await send({"type": "http.response.body", "body": encoded})
+    await send_problem(send, 500, UNEXPECTED_ERROR_DETAIL, request_id)
 
 
 def _method(scope: Scope) -> str:

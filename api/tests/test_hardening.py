@@ -117,6 +117,8 @@ async def test_declared_oversized_body_is_413_and_writes_nothing(
     assert response.status_code == 413
     assert response.headers["content-type"] == PROBLEM
     assert response.json()["status"] == 413
+    request_id = response.headers["x-request-id"]
+    assert response.json()["instance"] == f"urn:armature:request:{request_id}"
     assert await count(client, auth) == 0
 
 
@@ -135,6 +137,7 @@ async def test_streamed_oversized_body_is_cut_off_with_413_and_writes_nothing(
 
     assert response.status_code == 413
     assert response.headers["content-type"] == PROBLEM
+    assert response.json()["instance"].startswith("urn:armature:request:")
     assert await count(client, auth) == 0
 
 

@@ -19,12 +19,7 @@ from accounts.testing import PASSWORD, AccountsApi
 from api.testing import PROJECT_ROOT
 from api.testing_servers import free_port, migrated_database
 
-# What a deployment's gunicorn config file needs for logs, and nothing else.
-GUNICORN_CONFIG = """\
-from api.logs import gunicorn_logconfig_dict
-
-logconfig_dict = gunicorn_logconfig_dict("json")
-"""
+CONFIG = PROJECT_ROOT / "_DOCKER" / "gunicorn.conf.py"
 
 Lines = list[dict[str, Any]]
 
@@ -117,16 +112,15 @@ async def test_gunicorn_and_its_workers_write_only_json_with_one_access_line_per
     database: str, tmp_path: Path
 ) -> None:
     port = free_port()
-    config = tmp_path / "gunicorn_logs.conf.py"
-    config.write_text(GUNICORN_CONFIG)
     command = [
-        *(sys.executable, "-m", "gunicorn", "api.main:create_app()", "--config", str(config)),
+        *(sys.executable, "-m", "gunicorn", "api.main:create_app()", "--config", str(CONFIG)),
         *("--worker-class", "uvicorn_worker.UvicornWorker", "--workers", "2"),
         *("--forwarded-allow-ips", "", "--bind", f"127.0.0.1:{port}"),
     ]
     output = tmp_path / "gunicorn.log"
 
-    with running(command, port, server_env(database), output, workers=2):
+    env = {**server_env(database), "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics")}
+    with running(command, port, env, output, workers=2):
         seen, secrets = await exercise(port)
 
     lines = json_lines(output)

@@ -50,14 +50,18 @@ async def http(base_url: str) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-@pytest.fixture(scope="session")
-def span_exporter() -> InMemorySpanExporter:
-    """The process's tracer provider, installed once, keeping spans in memory."""
+@pytest.fixture(scope="module")
+def span_exporter() -> Iterator[InMemorySpanExporter]:
+    """The process's tracer provider (it can be set only once), keeping spans in memory.
+
+    Stopped after this module, so the rest of the session keeps none.
+    """
     exporter = InMemorySpanExporter()
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
     trace.set_tracer_provider(provider)
-    return exporter
+    yield exporter
+    exporter.shutdown()
 
 
 @pytest.fixture
