@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 RUN := $(UV) run --locked
 
-.PHONY: help uv sync run worker migrate migration test test-unit lint fmt typecheck contracts check-migrations
+.PHONY: help uv sync run worker serve stop image lint-deploy migrate migration test test-unit lint fmt typecheck contracts check-migrations
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -25,6 +25,18 @@ run: sync migrate ## Serve the API on http://$(HOST):$(PORT) (SQLite, no service
 
 worker: sync migrate ## Relay events and run consumers (automations); needs RABBITMQ_URL to share them
 	$(RUN) armature worker
+
+serve: sync ## Production mode here: migrations, gunicorn, worker, nginx on 127.0.0.1:8080
+	_DOCKER/serve.sh start
+
+stop: ## Stop what `make serve` started (gunicorn drains first)
+	_DOCKER/serve.sh stop
+
+image: ## Build the production image (needs a Docker engine)
+	docker build -f _DOCKER/Dockerfile -t armature .
+
+lint-deploy: sync ## hadolint, yamllint, kubernetes-validate, promtool and the compose checks
+	$(RUN) pytest -q api/tests/test_deploy_files.py api/tests/test_observability_config.py
 
 migrate: sync ## Apply every migration to DATABASE_URL (default: the embedded SQLite file)
 	$(RUN) alembic upgrade head

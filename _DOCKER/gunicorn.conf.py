@@ -19,7 +19,8 @@ from api.logs import gunicorn_logconfig_dict  # noqa: E402
 from api.settings import Settings  # noqa: E402
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
-worker_class = "uvicorn_worker.UvicornWorker"
+# uvicorn's worker with a drain on SIGTERM (GUNICORN_DRAIN_SECONDS): /ready turns 503 first.
+worker_class = "api.server.DrainingUvicornWorker"
 workers = int(os.environ.get("WEB_CONCURRENCY", min(2 * (os.cpu_count() or 1) + 1, 8)))
 # Longer than nginx's upstream keep-alive (60 s), so the proxy always closes first.
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "75"))

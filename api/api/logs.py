@@ -141,6 +141,10 @@ def _shared_processors() -> list[Any]:
         structlog.stdlib.add_logger_name,
         structlog.stdlib.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
+        # Which of gunicorn's workers wrote the line.
+        structlog.processors.CallsiteParameterAdder(
+            [structlog.processors.CallsiteParameter.PROCESS]
+        ),
         add_trace_context,
         structlog.processors.format_exc_info,
         redact,

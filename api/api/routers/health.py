@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.errors import problem
+from api.server import DRAINING
 from core.adapters.sqlalchemy import ping
 from core.problems import problem_responses
 
@@ -28,7 +29,9 @@ async def health() -> dict[str, str]:
 @router.get("/ready", responses=problem_responses(503))
 @inject
 async def ready(request: Request, engine: Engine) -> JSONResponse:
-    """Readiness: the database answers."""
+    """Readiness: not draining for a shutdown, and the database answers."""
+    if DRAINING.is_set():
+        return problem(request, 503, "The server is shutting down.")
     if await ping(engine):
         return JSONResponse({"status": "ready"})
     return problem(request, 503, "The database does not answer.")

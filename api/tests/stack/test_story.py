@@ -1,0 +1,117 @@
+"""A user's whole story through nginx: accounts, items with ETags, an automation, live events,
+a rate limit shared by both workers, and a client that lies about its address."""
+
+import asyncio
+import json
+import uuid
+from typing import Any
+
+import httpx
+import websockets
+
+from accounts.testing import PASSWORD, AccountsApi
+from api.testing_servers import eventually
+from api.testing_stack import E2E_SCOPES, LOGIN_LIMIT_PER_USERNAME, Stack
+
+Json = dict[str, Any]
+
+
+async def signed_in(http: httpx.AsyncClient, email: str) -> tuple[Json, dict[str, str]]:
+    accounts = AccountsApi(http)
+    pair = await accounts.sign_in(email, scope=E2E_SCOPES)
+    return pair, accounts.bearer(pair)
+
+
+async def test_items_keep_their_contract_through_nginx(http: httpx.AsyncClient) -> None:
+    _, auth = await signed_in(http, "crud@example.com")
+
+    created = await http.post("/api/v1/items", json={"name": "Lamp", "price": "9.50"}, headers=auth)
+    location, etag = created.headers["location"], created.headers["etag"]
+    cached = await http.get(location, headers={**auth, "If-None-Match": etag})
+    updated = await http.patch(
+        location, json={"price": "12.00"}, headers={**auth, "If-Match": etag}
+    )
+    stale = await http.patch(location, json={"name": "Lost"}, headers={**auth, "If-Match": etag})
+    removed = await http.delete(location, headers=auth)
+    gone = await http.get(location, headers=auth)
+
+    assert created.status_code == 201
+    assert cached.status_code == 304
+    assert (updated.status_code, updated.json()["price"]) == (200, "12.00")
+    assert updated.headers["etag"] != etag
+    assert stale.status_code == 412
+    assert stale.headers["content-type"] == "application/problem+json"
+    assert (removed.status_code, gone.status_code) == (204, 404)
+
+
+async def test_an_update_runs_its_automation_and_reaches_a_websocket_through_nginx(
+    http: httpx.AsyncClient, stack: Stack
+) -> None:
+    pair, auth = await signed_in(http, "story@example.com")
+    item = (await http.post("/api/v1/items", json={"name": "Old"}, headers=auth)).json()
+    automation = await http.post(
+        f"/api/v1/items/{item['id']}/automations",
+        json={"name": "echo", "code": "print('NEW=' + event['item']['name'])"},
+        headers=auth,
+    )
+    assert automation.status_code == 201, automation.text
+    runs_url = f"/api/v1/automations/{automation.json()['id']}/runs"
+
+    async with websockets.connect(f"{stack.ws_url}/api/v1/ws?token={pair['access_token']}") as ws:
+        await http.patch(f"/api/v1/items/{item['id']}", json={"name": "Fresh"}, headers=auth)
+        event = await asyncio.wait_for(first_of(ws, "item.updated"), timeout=5)
+
+    async def finished() -> list[Json] | None:
+        runs: list[Json] = (await http.get(runs_url, headers=auth)).json()["items"]
+        return runs if runs and runs[0]["status"] not in {"queued", "running"} else None
+
+    runs = await eventually(finished, within=30)
+    assert event["data"]["item"]["name"] == "Fresh"
+    assert [(run["status"], run["stdout"]) for run in runs] == [("succeeded", "NEW=Fresh\n")]
+
+
+async def first_of(ws: websockets.ClientConnection, event_type: str) -> Json:
+    while True:
+        event: Json = json.loads(await ws.recv())
+        if event["type"] == event_type:
+            return event
+
+
+async def test_a_login_limit_holds_across_both_workers(stack: Stack) -> None:
+    email = "limited@example.com"
+    async with httpx.AsyncClient(base_url=stack.url, timeout=15) as http:
+        await AccountsApi(http).sign_up(email)
+    form = {"grant_type": "password", "username": email, "password": "not " + PASSWORD}
+
+    async def attempt() -> int:
+        async with httpx.AsyncClient(base_url=stack.url, timeout=15) as fresh:
+            return (await fresh.post("/api/v1/auth/token", data=form)).status_code
+
+    # All at once: nginx opens upstream connections of its own for them, which both workers
+    # accept, so the limit is counted by two processes against one Redis.
+    statuses = await asyncio.gather(*(attempt() for _ in range(LOGIN_LIMIT_PER_USERNAME + 10)))
+
+    assert statuses.count(401) == LOGIN_LIMIT_PER_USERNAME
+    assert statuses.count(429) == 10
+    served_by = {
+        line["process"]
+        for line in map(json.loads, stack.log("gunicorn").splitlines())
+        if line.get("route") == "/api/v1/auth/token"
+    }
+    assert len(served_by) == 2, "both workers answered some of the attempts"
+
+
+async def test_a_spoofed_forwarded_for_does_not_change_the_client_ip(stack: Stack) -> None:
+    request_id = f"e2e-spoof-{uuid.uuid4().hex}"
+    # The client sits on 127.0.0.2: not nginx's address, so not a trusted proxy.
+    transport = httpx.AsyncHTTPTransport(local_address="127.0.0.2")
+
+    async with httpx.AsyncClient(base_url=stack.url, transport=transport) as client:
+        answered = await client.get(
+            "/health", headers={"X-Forwarded-For": "203.0.113.9", "X-Request-ID": request_id}
+        )
+
+    assert answered.headers["x-request-id"] == request_id
+    lines = [json.loads(line) for line in stack.log("gunicorn").splitlines() if request_id in line]
+    assert [(line["route"], line["client_ip"]) for line in lines] == [("/health", "127.0.0.2")]
+    assert request_id in stack.log("nginx")
