@@ -36,7 +36,7 @@ image: ## Build the production image (needs a Docker engine)
 	docker build -f _DOCKER/Dockerfile -t armature .
 
 lint-deploy: sync ## hadolint, yamllint, kubernetes-validate, promtool and the compose checks
-	$(RUN) pytest -q api/tests/test_deploy_files.py api/tests/test_observability_config.py
+	$(RUN) pytest -q api/tests/test_deploy_*.py api/tests/test_observability_config.py
 
 migrate: sync ## Apply every migration to DATABASE_URL (default: the embedded SQLite file)
 	$(RUN) alembic upgrade head

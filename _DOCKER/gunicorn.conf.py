@@ -19,6 +19,9 @@ from api.logs import gunicorn_logconfig_dict  # noqa: E402
 from api.settings import Settings  # noqa: E402
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+# Each worker builds the app after the fork: its database pool, broker connection and
+# tracing provider (with its exporter thread) are its own. Preloading would share them.
+preload_app = False
 # uvicorn's worker with a drain on SIGTERM (GUNICORN_DRAIN_SECONDS): /ready turns 503 first.
 worker_class = "api.server.DrainingUvicornWorker"
 workers = int(os.environ.get("WEB_CONCURRENCY", min(2 * (os.cpu_count() or 1) + 1, 8)))

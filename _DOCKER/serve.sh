@@ -7,7 +7,7 @@
 #   _DOCKER/serve.sh stop    # SIGTERM to each process, then waits for it
 #
 # Every setting can come from the environment; the defaults below suit the local services.
-set -euo pipefail
+set -Eeuo pipefail
 cd "$(dirname "$0")/.."
 
 SERVE_DIR=$(realpath -m "${SERVE_DIR:-var/serve}")
@@ -41,6 +41,8 @@ start() {
       exit 1
     fi
   done
+  # Whatever fails from here on, nothing started is left running.
+  trap 'stop' ERR
   signing_key
   ensure_database
   "$BIN/alembic" upgrade head
@@ -53,6 +55,7 @@ start() {
     -g 'daemon off;' >"$SERVE_DIR/nginx.log" 2>&1 &
   echo $! >"$SERVE_DIR/nginx.pid"
   wait_until_ready
+  trap - ERR
   echo "serving on http://127.0.0.1:$NGINX_PORT (logs and pids in $SERVE_DIR)"
 }
 

@@ -85,6 +85,7 @@ def served_stack(env: dict[str, str]) -> Iterator[Stack]:
     folder = Path(env["SERVE_DIR"])
     started = _serve("start", env)
     if started.returncode != 0:
+        _serve("stop", env)
         raise AssertionError(f"the stack did not start:\n{started.stdout}\n{started.stderr}")
     try:
         yield Stack(url=f"http://127.0.0.1:{env['NGINX_PORT']}", folder=folder)

@@ -1,6 +1,9 @@
-"""PostgreSQL goes away under load and comes back: fast 503 problems meanwhile, then service
-as before, with no restart. The database sits behind a TCP proxy that the test cuts (every
-connection reset, new ones refused) and restores: what a server restart looks like to clients."""
+"""PostgreSQL or RabbitMQ goes away and comes back, through the whole stack.
+
+Each sits behind a TCP proxy that the test cuts (every connection reset, new ones refused)
+and restores: what a server restart looks like to its clients. A database outage is a fast
+503 problem and service resumes with no restart; a broker outage fails no request, and every
+event then runs its automation exactly once."""
 
 import asyncio
 import time
@@ -18,6 +21,8 @@ from core.testing.tcp_proxy import TcpProxy
 
 OUTAGE_SECONDS = 3.0
 FAST = 2.0
+UPDATES_DURING_OUTAGE = 8
+RABBITMQ = ("127.0.0.1", 5672)
 
 
 @pytest.fixture(scope="module")
@@ -28,17 +33,26 @@ async def proxy(stack_database: str) -> AsyncIterator[TcpProxy]:
 
 
 @pytest.fixture(scope="module")
+async def broker_proxy() -> AsyncIterator[TcpProxy]:
+    async with TcpProxy(*RABBITMQ) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
 async def stack(
     folder: Path,
     stack_database: str,
     proxy: TcpProxy,
+    broker_proxy: TcpProxy,
     fresh_redis: None,
 ) -> AsyncIterator[Stack]:
-    """The stack on the proxied database; started off the loop, which the proxy runs on."""
+    """The stack on the proxied services; started off the loop, which the proxies run on."""
     proxied = make_url(stack_database).set(host="127.0.0.1", port=proxy.port)
     env = stack_env(
         folder,
         proxied.render_as_string(hide_password=False),
+        RABBITMQ_URL=f"amqp://guest:guest@127.0.0.1:{broker_proxy.port}/",
+        RABBITMQ_EXCHANGE="armature-e2e-outage",
         RATE_LIMIT_DEFAULT="100000/minute",
     )
     serving = served_stack(env)
@@ -86,3 +100,42 @@ async def test_requests_fail_fast_during_the_outage_and_recover_without_a_restar
     assert stack.pid("gunicorn") == master
     changed = await http.patch(url, json={"name": "Again"}, headers=auth)
     assert changed.status_code == 200
+
+
+async def test_item_updates_survive_a_broker_outage_and_run_once_each(
+    http: httpx.AsyncClient, broker_proxy: TcpProxy
+) -> None:
+    accounts = AccountsApi(http)
+    auth = accounts.bearer(await accounts.sign_in("broker@example.com", scope=E2E_SCOPES))
+    item = (await http.post("/api/v1/items", json={"name": "n0"}, headers=auth)).json()
+    automation = (
+        await http.post(
+            f"/api/v1/items/{item['id']}/automations",
+            json={"name": "echo", "code": "print(event['item']['name'])"},
+            headers=auth,
+        )
+    ).json()
+    runs_url = f"/api/v1/automations/{automation['id']}/runs?limit=100"
+
+    await broker_proxy.cut()
+    statuses = [
+        (
+            await http.patch(f"/api/v1/items/{item['id']}", json={"name": f"n{n}"}, headers=auth)
+        ).status_code
+        for n in range(1, UPDATES_DURING_OUTAGE + 1)
+    ]
+    await asyncio.sleep(1)
+    await broker_proxy.restore()
+
+    async def all_ran() -> list[str] | None:
+        runs = (await http.get(runs_url, headers=auth)).json()["items"]
+        done = [run["stdout"].strip() for run in runs if run["status"] == "succeeded"]
+        return done if len(done) >= UPDATES_DURING_OUTAGE else None
+
+    outputs = await eventually(all_ran, within=60)
+    await asyncio.sleep(2)  # time for a duplicate to show, were there one
+    again = (await http.get(runs_url, headers=auth)).json()["items"]
+
+    assert statuses == [200] * UPDATES_DURING_OUTAGE
+    assert sorted(outputs) == sorted(f"n{n}" for n in range(1, UPDATES_DURING_OUTAGE + 1))
+    assert len(again) == UPDATES_DURING_OUTAGE
