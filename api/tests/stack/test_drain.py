@@ -12,6 +12,7 @@ import httpx
 from accounts.testing import AccountsApi
 from api.testing_servers import eventually
 from api.testing_stack import E2E_SCOPES, Stack
+from automations.testing import item_with_automation
 
 SLOW_SNIPPET = "import time\ntime.sleep(2)\nprint('done')"
 
@@ -39,14 +40,7 @@ async def test_the_worker_finishes_its_run_before_it_exits(
 ) -> None:
     accounts = AccountsApi(http)
     auth = accounts.bearer(await accounts.sign_in("drain@example.com", scope=E2E_SCOPES))
-    item = (await http.post("/api/v1/items", json={"name": "Slow"}, headers=auth)).json()
-    automation = (
-        await http.post(
-            f"/api/v1/items/{item['id']}/automations",
-            json={"name": "slow", "code": SLOW_SNIPPET},
-            headers=auth,
-        )
-    ).json()
+    _, automation = await item_with_automation(http, auth, SLOW_SNIPPET, item_name="Slow")
     run_url = (
         await http.post(f"/api/v1/automations/{automation['id']}/runs", headers=auth)
     ).headers["location"]

@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 from accounts.testing import AccountsApi
 from api.testing_servers import eventually
 from api.testing_stack import E2E_SCOPES, Stack, served_stack, stack_env
+from automations.testing import item_with_automation
 from core.testing.tcp_proxy import TcpProxy
 
 OUTAGE_SECONDS = 3.0
@@ -107,14 +108,9 @@ async def test_item_updates_survive_a_broker_outage_and_run_once_each(
 ) -> None:
     accounts = AccountsApi(http)
     auth = accounts.bearer(await accounts.sign_in("broker@example.com", scope=E2E_SCOPES))
-    item = (await http.post("/api/v1/items", json={"name": "n0"}, headers=auth)).json()
-    automation = (
-        await http.post(
-            f"/api/v1/items/{item['id']}/automations",
-            json={"name": "echo", "code": "print(event['item']['name'])"},
-            headers=auth,
-        )
-    ).json()
+    item, automation = await item_with_automation(
+        http, auth, "print(event['item']['name'])", item_name="n0"
+    )
     runs_url = f"/api/v1/automations/{automation['id']}/runs?limit=100"
 
     await broker_proxy.cut()

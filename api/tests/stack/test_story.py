@@ -12,6 +12,7 @@ import websockets
 from accounts.testing import PASSWORD, AccountsApi
 from api.testing_servers import eventually
 from api.testing_stack import E2E_SCOPES, LOGIN_LIMIT_PER_USERNAME, Stack
+from automations.testing import item_with_automation
 
 Json = dict[str, Any]
 
@@ -48,14 +49,10 @@ async def test_an_update_runs_its_automation_and_reaches_a_websocket_through_ngi
     http: httpx.AsyncClient, stack: Stack
 ) -> None:
     pair, auth = await signed_in(http, "story@example.com")
-    item = (await http.post("/api/v1/items", json={"name": "Old"}, headers=auth)).json()
-    automation = await http.post(
-        f"/api/v1/items/{item['id']}/automations",
-        json={"name": "echo", "code": "print('NEW=' + event['item']['name'])"},
-        headers=auth,
+    item, automation = await item_with_automation(
+        http, auth, "print('NEW=' + event['item']['name'])"
     )
-    assert automation.status_code == 201, automation.text
-    runs_url = f"/api/v1/automations/{automation.json()['id']}/runs"
+    runs_url = f"/api/v1/automations/{automation['id']}/runs"
 
     async with websockets.connect(f"{stack.ws_url}/api/v1/ws?token={pair['access_token']}") as ws:
         await http.patch(f"/api/v1/items/{item['id']}", json={"name": "Fresh"}, headers=auth)

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
 
+import httpx
+
 from automations.models import Automation, Run
 from automations.repository import AutomationsUnitOfWork
 from automations.sandbox import SandboxResult
@@ -86,3 +88,25 @@ def result(
         exit_code=exit_code, stdout=stdout, stderr=stderr, stdout_truncated=False,
         stderr_truncated=False, timed_out=timed_out, duration_ms=12,
     )  # fmt: skip
+
+
+async def item_with_automation(
+    http: httpx.AsyncClient,
+    auth: Mapping[str, str],
+    code: str,
+    *,
+    item_name: str = "Old",
+    **fields: object,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A new item of the caller's with one automation running `code`, as the API returned them."""
+    item: dict[str, Any] = (
+        await http.post("/api/v1/items", json={"name": item_name}, headers=auth)
+    ).json()
+    created = await http.post(
+        f"/api/v1/items/{item['id']}/automations",
+        json={"name": "probe", "code": code, **fields},
+        headers=auth,
+    )
+    created.raise_for_status()
+    automation: dict[str, Any] = created.json()
+    return item, automation

@@ -20,6 +20,7 @@ from accounts.testing import AccountsApi
 from api.settings import Settings
 from api.testing_servers import eventually, migrated_database, serve_api
 from automations.component import component as automations
+from automations.testing import item_with_automation
 from core.adapters.rabbitmq.topology import RabbitTopology
 from core.settings import ArmatureSettings, Environment
 from core.testing import TcpProxy
@@ -113,14 +114,9 @@ async def updates_through_an_outage(
     accounts = AccountsApi(http)
     scopes = "items:read items:write automations:read automations:write"
     auth = accounts.bearer(await accounts.sign_in("outage@example.com", scope=scopes))
-    item = (await http.post("/api/v1/items", json={"name": "start"}, headers=auth)).json()
-    automation = (
-        await http.post(
-            f"/api/v1/items/{item['id']}/automations",
-            json={"name": "echo", "code": "print(event['item']['name'])"},
-            headers=auth,
-        )
-    ).json()
+    item, automation = await item_with_automation(
+        http, auth, "print(event['item']['name'])", item_name="start"
+    )
 
     await proxy.cut()
     for n in range(UPDATES):

@@ -24,6 +24,7 @@ from pydantic import SecretStr
 from accounts.testing import AccountsApi
 from api.settings import Settings
 from api.testing_servers import eventually, migrated_database, serve_api
+from automations.testing import item_with_automation
 from core.settings import ArmatureSettings, Environment
 
 Json = dict[str, Any]
@@ -87,19 +88,6 @@ async def signed_in(http: httpx.AsyncClient, email: str) -> tuple[Json, dict[str
         email, scope="items:read items:write automations:read automations:write"
     )
     return pair, accounts.bearer(pair)
-
-
-async def item_with_automation(
-    http: httpx.AsyncClient, auth: dict[str, str], code: str, **fields: object
-) -> tuple[Json, Json]:
-    item = (await http.post("/api/v1/items", json={"name": "Old"}, headers=auth)).json()
-    created = await http.post(
-        f"/api/v1/items/{item['id']}/automations",
-        json={"name": "probe", "code": code, **fields},
-        headers=auth,
-    )
-    assert created.status_code == 201, created.text
-    return item, created.json()
 
 
 async def finished_runs(
