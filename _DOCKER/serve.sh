@@ -46,8 +46,11 @@ start() {
   signing_key
   ensure_database
   "$BIN/alembic" upgrade head
-  PROMETHEUS_MULTIPROC_DIR=$METRICS_DIR "$BIN/gunicorn" -c _DOCKER/gunicorn.conf.py 'api.main:create_app()' \
-    --pid "$SERVE_DIR/gunicorn.pid" >"$SERVE_DIR/gunicorn.log" 2>&1 &
+  # The pid from here, not gunicorn's --pid file: gunicorn writes that late and removes it
+  # when it dies, and a start that fails must still find the master to stop or report.
+  PROMETHEUS_MULTIPROC_DIR=$METRICS_DIR "$BIN/gunicorn" -c _DOCKER/gunicorn.conf.py \
+    'api.main:create_app()' >"$SERVE_DIR/gunicorn.log" 2>&1 &
+  echo $! >"$SERVE_DIR/gunicorn.pid"
   "$BIN/armature" worker >"$SERVE_DIR/worker.log" 2>&1 &
   echo $! >"$SERVE_DIR/worker.pid"
   nginx_config

@@ -25,12 +25,14 @@ from api.metrics import (
 from core.adapters.sqlalchemy.relay import OutboxRelay
 from core.clock import Clock, utc_now
 from core.components import Component, Consumer
-from core.interfaces import Handler, Message
+from core.errors import ServiceUnavailable
+from core.interfaces import Handler, Message, MessageQueue
 from core.tracing import consuming
 
 logger = logging.getLogger(__name__)
 
 OUTBOX_SAMPLE_SECONDS = 5.0
+QUEUE_RETRY_MAX_SECONDS = 30.0
 # A named consumer, not a broadcast: each run is counted once however many processes consume.
 METRICS_CONSUMER = "metrics.automation_runs"
 
@@ -51,10 +53,16 @@ class EventRuntime:
             for component in self._container.components():
                 await self._subscribe(component)
             await queue.subscribe(AUTOMATION_RUN_FINISHED, METRICS_CONSUMER, observe_automation_run)
-        await queue.start()
+        try:
+            await queue.start()
+        except ServiceUnavailable as exc:
+            # A broker outage must not keep a server from booting (gunicorn gives up on a
+            # worker that fails to boot): requests still work, events wait in the outbox.
+            logger.warning("message queue unavailable at start (%s); retrying meanwhile", exc)
+            self._tasks.append(asyncio.create_task(_keep_starting(queue), name="queue-start"))
         if self._consume:
             relay = self._container.outbox_relay()
-            self._tasks = [
+            self._tasks += [
                 asyncio.create_task(relay.run(), name="relay"),
                 asyncio.create_task(_sample_outbox(relay), name="outbox-metrics"),
             ]
@@ -98,6 +106,21 @@ def _bound(consumer: Consumer, deps: Any) -> Handler:
         MESSAGES_CONSUMED.labels(consumer.name, message.type, "ok").inc()
 
     return handle
+
+
+async def _keep_starting(queue: MessageQueue) -> None:
+    """Start the queue once the broker answers, backing off up to half a minute."""
+    delay = 1.0
+    while True:
+        await asyncio.sleep(delay)
+        try:
+            await queue.start()
+        except ServiceUnavailable as exc:
+            logger.warning("message queue still unavailable (%s)", exc)
+            delay = min(delay * 2, QUEUE_RETRY_MAX_SECONDS)
+            continue
+        logger.info("message queue started")
+        return
 
 
 async def _sample_outbox(relay: OutboxRelay, clock: Clock = utc_now) -> None:

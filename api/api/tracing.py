@@ -12,6 +12,7 @@ import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import FastAPI
 from opentelemetry import trace
@@ -19,8 +20,9 @@ from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExport
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
-from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.trace import Span
 
 from api.bootstrap import ApplicationContainer
 
@@ -28,6 +30,7 @@ logger = logging.getLogger(__name__)
 
 # Probes and scrapes would drown the requests worth reading.
 UNTRACED_URLS = "/health,/ready,/metrics"
+_URL_ATTRIBUTES = ("http.url", "url.full", "http.target")
 _OTLP_ENDPOINTS = ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
 
 
@@ -78,10 +81,25 @@ def start_tracing(environ: Mapping[str, str] = os.environ) -> Tracing | None:
 
 
 def instrument_app(app: FastAPI, tracing: Tracing) -> None:
-    """Server spans for every request, named by route template."""
+    """Server spans for every request, named by route template, with URLs cut at the query."""
     FastAPIInstrumentor.instrument_app(
-        app, tracer_provider=tracing.provider, excluded_urls=UNTRACED_URLS
+        app,
+        tracer_provider=tracing.provider,
+        excluded_urls=UNTRACED_URLS,
+        server_request_hook=drop_query_from_span,
     )
+
+
+def drop_query_from_span(span: Span, _scope: dict[str, Any]) -> None:
+    """A query may carry a credential (the WebSocket's `?token=`): spans never keep one."""
+    if not span.is_recording() or not isinstance(span, ReadableSpan):
+        return
+    for key in _URL_ATTRIBUTES:
+        value = (span.attributes or {}).get(key)
+        if isinstance(value, str) and "?" in value:
+            span.set_attribute(key, value.split("?", 1)[0])
+    if (span.attributes or {}).get("url.query"):
+        span.set_attribute("url.query", "")
 
 
 def instrument_resources(container: ApplicationContainer, tracing: Tracing) -> None:

@@ -1,10 +1,10 @@
 """Tracing is off unless the standard OTEL_* variables turn it on."""
 
 import pytest
-from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 
 from api.logs import add_trace_context
-from api.tracing import tracing_requested
+from api.tracing import drop_query_from_span, tracing_requested
 
 
 @pytest.mark.parametrize(
@@ -34,3 +34,19 @@ def test_log_lines_carry_the_active_span_and_none_without_one() -> None:
     assert inside["trace_id"] == format(span.get_span_context().trace_id, "032x")
     assert inside["span_id"] == format(span.get_span_context().span_id, "016x")
     assert "trace_id" not in outside
+
+
+def test_request_spans_keep_no_query_string() -> None:
+    tracer = TracerProvider().get_tracer("test")
+    url = "ws://api.example.com/api/v1/ws?token=eyJhbGciOiJFUzI1NiJ9.secret"
+
+    with tracer.start_as_current_span(
+        "ws", attributes={"http.url": url, "url.full": url, "url.query": "token=eyJ"}
+    ) as span:
+        drop_query_from_span(span, {})
+    assert isinstance(span, ReadableSpan)
+    kept = dict(span.attributes or {})
+
+    assert kept["http.url"] == "ws://api.example.com/api/v1/ws"
+    assert kept["url.full"] == "ws://api.example.com/api/v1/ws"
+    assert kept["url.query"] == ""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect, status
 
@@ -52,21 +53,27 @@ async def _stream(
     """Send the client's events until it leaves, falls behind, or its token stops working."""
     receiving = asyncio.create_task(_until_disconnect(websocket))
     overflow = asyncio.create_task(client.overflowed.wait())
+    check_at = time.monotonic() + REAUTHENTICATE_SECONDS
     try:
         while not (receiving.done() or overflow.done()):
+            # On a deadline, not on silence: a busy stream is re-checked as often as a quiet one.
+            if time.monotonic() >= check_at:
+                if await _principal(authenticator, token) is None:
+                    await websocket.close(
+                        code=status.WS_1008_POLICY_VIOLATION, reason="token expired"
+                    )
+                    return
+                check_at = time.monotonic() + REAUTHENTICATE_SECONDS
             sending = asyncio.create_task(client.next())
             done, _ = await asyncio.wait(
                 {sending, receiving, overflow},
-                timeout=REAUTHENTICATE_SECONDS,
+                timeout=max(0.0, check_at - time.monotonic()),
                 return_when=asyncio.FIRST_COMPLETED,
             )
             if sending in done:
                 await websocket.send_json(wire_format(sending.result()))
                 continue
             sending.cancel()
-            if not done and await _principal(authenticator, token) is None:
-                await websocket.close(code=status.WS_1008_POLICY_VIOLATION, reason="token expired")
-                return
         if overflow.done():
             await websocket.close(code=status.WS_1013_TRY_AGAIN_LATER, reason="too slow")
     finally:
