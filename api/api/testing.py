@@ -36,6 +36,7 @@ from api.settings import Settings
 from core.adapters.sqlalchemy import DatabaseSettings, create_engine
 from core.components import discover_components
 from core.settings import ArmatureSettings, Environment
+from core.testing import FakeAuthenticator
 
 DEFAULT_TEST_DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -173,6 +174,14 @@ def container(
     container.engine.override(providers.Object(engine))
     container.session_factory.override(providers.Object(session_factory))
     return container
+
+
+@pytest.fixture
+def authenticator(container: ApplicationContainer) -> FakeAuthenticator:
+    """A fake in place of the accounts component's: tests issue tokens with any scopes."""
+    fake = FakeAuthenticator()
+    container.authenticator.override(providers.Object(fake))
+    return fake
 
 
 @pytest.fixture

@@ -38,13 +38,6 @@ def key() -> dict[str, str]:
 
 
 @pytest.fixture
-def authenticator(container: ApplicationContainer) -> FakeAuthenticator:
-    fake = FakeAuthenticator()
-    container.authenticator.override(providers.Object(fake))
-    return fake
-
-
-@pytest.fixture
 def caller(authenticator: FakeAuthenticator) -> dict[str, str]:
     return {"Authorization": f"Bearer {authenticator.issue('items:read', 'items:write')}"}
 

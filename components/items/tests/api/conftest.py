@@ -2,19 +2,10 @@
 
 import httpx
 import pytest
-from dependency_injector import providers
 
-from api.bootstrap import ApplicationContainer
 from core.testing import FakeAuthenticator
 
 ITEM_SCOPES = ("items:read", "items:write")
-
-
-@pytest.fixture
-def authenticator(container: ApplicationContainer) -> FakeAuthenticator:
-    fake = FakeAuthenticator()
-    container.authenticator.override(providers.Object(fake))
-    return fake
 
 
 @pytest.fixture
