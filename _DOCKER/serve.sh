@@ -26,6 +26,12 @@ export TRUSTED_HOSTS=${TRUSTED_HOSTS:-127.0.0.1,localhost}
 export TRUSTED_PROXIES=${TRUSTED_PROXIES:-127.0.0.1}
 # An identifier, not a fetched URL: production insists on https even behind a local proxy.
 export TOKEN_ISSUER=${TOKEN_ISSUER:-https://127.0.0.1:$NGINX_PORT}
+# A local mail catcher (e.g. `python -m aiosmtpd -n -l 127.0.0.1:1025`); without one the
+# worker's mails wait in the queue's retries, then its dead letters. Requests never wait.
+export SMTP_HOST=${SMTP_HOST:-127.0.0.1}
+export SMTP_PORT=${SMTP_PORT:-1025}
+export SMTP_SECURITY=${SMTP_SECURITY:-none}
+export FILES_DIR=${FILES_DIR:-$SERVE_DIR/files}
 export SECRETS_DIR=${SECRETS_DIR:-$SERVE_DIR/secrets}
 export WEB_CONCURRENCY=${WEB_CONCURRENCY:-2}
 export GUNICORN_BIND=127.0.0.1:$API_PORT
@@ -45,7 +51,7 @@ start() {
   trap 'stop' ERR
   signing_key
   ensure_database
-  "$BIN/alembic" upgrade head
+  "$BIN/armature" db upgrade
   # The pid from here, not gunicorn's --pid file: gunicorn writes that late and removes it
   # when it dies, and a start that fails must still find the master to stop or report.
   PROMETHEUS_MULTIPROC_DIR=$METRICS_DIR "$BIN/gunicorn" -c _DOCKER/gunicorn.conf.py \

@@ -11,14 +11,16 @@ from dependency_injector import containers, providers
 from api.metrics import count_dead_letter, watch_pool
 from api.rate_limits import RateLimiter
 from api.settings import Settings
+from core.adapters.files import LocalFileStorage, S3FileStorage
 from core.adapters.memory_cache import InMemoryCache
 from core.adapters.memory_queue import InMemoryMessageQueue
+from core.adapters.notifiers import ConsoleNotifier, SmtpNotifier
 from core.adapters.rabbitmq import RabbitMessageQueue
 from core.adapters.redis_cache import RedisCache
 from core.adapters.sqlalchemy import create_engine, create_session_factory
 from core.adapters.sqlalchemy.relay import OutboxRelay
 from core.components import Component, discover_components
-from core.interfaces import Cache, MessageQueue
+from core.interfaces import Cache, FileStorage, MessageQueue, Notifier
 from core.security import NoAuthenticator
 from core.settings import ArmatureSettings, ConfigurationError
 
@@ -31,6 +33,37 @@ def create_message_queue(settings: Settings) -> MessageQueue:
         settings.rabbitmq_url.get_secret_value(),
         exchange=settings.rabbitmq_exchange,
         on_dead_letter=count_dead_letter,
+    )
+
+
+def create_file_storage(settings: Settings) -> FileStorage:
+    """S3 when S3_BUCKET is set, else the folder FILES_DIR of the embedded default."""
+    if settings.s3_bucket is None:
+        return LocalFileStorage(settings.files_dir)
+    secret = settings.s3_secret_access_key
+    return S3FileStorage(
+        settings.s3_bucket,
+        endpoint_url=settings.s3_endpoint_url,
+        region=settings.s3_region,
+        access_key_id=settings.s3_access_key_id,
+        secret_access_key=None if secret is None else secret.get_secret_value(),
+        addressing_style=settings.s3_addressing_style,
+    )
+
+
+def create_notifier(settings: Settings) -> Notifier:
+    """SMTP when SMTP_HOST is set, else the console (development only: production refuses it)."""
+    if settings.smtp_host is None:
+        return ConsoleNotifier()
+    password = settings.smtp_password
+    return SmtpNotifier(
+        settings.smtp_host,
+        settings.smtp_port,
+        sender=settings.mail_from,
+        security=settings.smtp_security,
+        username=settings.smtp_username,
+        password=None if password is None else password.get_secret_value(),
+        timeout_seconds=settings.smtp_timeout_seconds,
     )
 
 
@@ -64,6 +97,8 @@ class ApplicationContainer(containers.DeclarativeContainer):
         ),
     )
     cache = providers.Singleton(create_cache, settings)
+    file_storage = providers.Singleton(create_file_storage, settings)
+    notifier = providers.Singleton(create_notifier, settings)
     # One pooled HTTP client for every outbound call (OIDC discovery, JWKS...).
     http_client = providers.Singleton(httpx.AsyncClient, timeout=httpx.Timeout(5.0))
     rate_limiter = providers.Singleton(
@@ -113,6 +148,9 @@ def _compose(
     shared: dict[str, providers.Provider[Any]] = {
         "session_factory": ApplicationContainer.session_factory,
         "http_client": ApplicationContainer.http_client,
+        "cache": ApplicationContainer.cache,
+        "file_storage": ApplicationContainer.file_storage,
+        "notifier": ApplicationContainer.notifier,
     }
     for component in _in_dependency_order(components):
         inputs: dict[str, providers.Provider[Any]] = {
@@ -171,5 +209,7 @@ async def close(container: ApplicationContainer) -> None:
     """Release the process-wide resources: Redis, the HTTP client and the engine's pool."""
     await container.rate_limiter().close()
     await container.cache().close()
+    await container.file_storage().close()
+    await container.notifier().close()
     await container.http_client().aclose()
     await container.engine().dispose()

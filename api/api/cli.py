@@ -1,29 +1,35 @@
 """`armature`: one command line over the same use cases as the HTTP API.
 
 Each component may add a command group (`Component.commands`); errors print as messages.
+Every command prints text for people, or with `--json` the serializers' JSON on stdout.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import signal
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
+from datetime import datetime
 from functools import cached_property
 from pkgutil import resolve_name
-from typing import TypeVar
+from typing import Annotated, TypeVar
 
 import typer
+from pydantic import TypeAdapter, ValidationError
 
 from api import bootstrap
 from api.bootstrap import ApplicationContainer
 from api.events import EventRuntime
 from api.logs import configure_logging
+from api.scaffold.errors import ScaffoldError
 from api.settings import Settings
 from api.tracing import instrument_resources, start_tracing
 from core.components import discover_components
-from core.errors import DomainError
+from core.errors import DomainError, PermissionDenied
+from core.security import Principal, PrincipalDirectory
 from core.settings import ConfigurationError
 
 logger = logging.getLogger(__name__)
@@ -36,6 +42,13 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+
+JsonOutput = Annotated[
+    bool, typer.Option("--json", help="Print the result as JSON on stdout, for programs.")
+]
+AsAccount = Annotated[
+    str, typer.Option("--as", metavar="EMAIL", help="Act as this account, with its scopes.")
+]
 
 
 class CliContext:
@@ -66,19 +79,114 @@ class CliContext:
 
         return asyncio.run(_run())
 
+    def run_as(
+        self, email: str, scopes: Collection[str], use_case: Callable[[Principal], Awaitable[T]]
+    ) -> T:
+        """Run a use case as the account with this email; it must hold `scopes`, as over HTTP."""
+
+        async def _as_account() -> T:
+            return await use_case(await self.principal(email, scopes))
+
+        return self.run(_as_account)
+
+    async def principal(self, email: str, scopes: Collection[str]) -> Principal:
+        """The account's principal, from the component that exports `principals`."""
+        provider = getattr(self.container, "principals", None)
+        if provider is None:
+            raise LookupError("no enabled component exports `principals`: cannot act as an account")
+        directory: PrincipalDirectory = provider()
+        principal = await directory.principal_for(email)
+        missing = sorted(set(scopes) - principal.scopes)
+        if missing:
+            raise PermissionDenied(f"{email} lacks the scope(s): {' '.join(missing)}")
+        return principal
+
+    @property
+    def queue_is_in_process(self) -> bool:
+        """True without RABBITMQ_URL: no other process sees the events a command records."""
+        return self.settings.rabbitmq_url is None
+
+    @staticmethod
+    def output(result: T, as_json: bool, text: Callable[[T], str]) -> None:
+        """Print the result: its JSON (as `model_dump(mode="json")`) or `text(result)`."""
+        if as_json:
+            document = TypeAdapter(type(result)).dump_python(result, mode="json")
+            typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
+        else:
+            typer.echo(text(result))
+
+
+def table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    """Rows in aligned columns under upper-case headers."""
+    return columns([[header.upper() for header in headers], *rows])
+
+
+def columns(rows: Iterable[Sequence[object]]) -> str:
+    """Rows of values as text in aligned columns (None is "-", times to the second)."""
+    lines = [[_text(value) for value in row] for row in rows]
+    widths = [max(len(line[index]) for line in lines) for index in range(len(lines[0]))]
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
+        for line in lines
+    )
+
+
+def counted(shown: int, total: int, offset: int) -> str:
+    """Which part of a page of `total` is shown: "1-20 of 35"."""
+    return f"{offset + 1}-{offset + shown} of {total}" if shown else f"none of {total}"
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ", timespec="seconds")
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list | tuple | frozenset | set):
+        return " ".join(map(str, value)) or "-"
+    return str(value)
+
+
+def _message(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        problems = (
+            f"{'.'.join(map(str, error['loc'])) or 'input'}: {error['msg']}"
+            for error in exc.errors()
+        )
+        return "invalid input: " + "; ".join(problems)
+    return str(exc)
+
 
 def main() -> None:
     """The console entry point: mount the enabled components' commands, then run."""
     try:
         settings = Settings.load()
         configure_logging(settings.effective_log_format, settings.log_level)
+        _mount_project_commands()
         for component in discover_components(settings.components):
             if component.commands is not None:
                 app.add_typer(resolve_name(component.commands), name=component.name)
         app(obj=CliContext(settings))
-    except (DomainError, ConfigurationError, LookupError) as exc:
-        typer.echo(f"error: {exc}", err=True)
+    except (
+        DomainError,
+        ConfigurationError,
+        LookupError,
+        ValidationError,
+        ScaffoldError,
+    ) as exc:
+        typer.echo(f"error: {_message(exc)}", err=True)
         sys.exit(1)
+
+
+def _mount_project_commands() -> None:
+    """The outbox, schema and generator commands; imported here, as they build on this module."""
+    from api import cli_db, cli_outbox  # noqa: PLC0415
+    from api.scaffold.command import new_component  # noqa: PLC0415
+
+    app.add_typer(cli_db.app, name="db")
+    app.add_typer(cli_outbox.app, name="outbox")
+    app.command("new-component")(new_component)
 
 
 @app.command()

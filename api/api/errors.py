@@ -19,11 +19,14 @@ from core.errors import (
     Conflict,
     DomainError,
     InvalidInput,
+    MalformedInput,
     NotFound,
+    PayloadTooLarge,
     PermissionDenied,
     PreconditionFailed,
     ServiceUnavailable,
     Unauthenticated,
+    UnsupportedMediaType,
 )
 from core.problems import PROBLEM_MEDIA_TYPE, FieldProblem, Problem
 
@@ -34,9 +37,12 @@ STATUS_BY_KIND: dict[type[DomainError], int] = {
     NotFound: 404,
     Conflict: 409,
     InvalidInput: 422,
+    MalformedInput: 400,
     PermissionDenied: 403,
     PreconditionFailed: 412,
     ServiceUnavailable: 503,
+    PayloadTooLarge: 413,
+    UnsupportedMediaType: 415,
 }
 RETRY_AFTER_SECONDS = "5"
 _METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")

@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.raw_problems import request_id_of, send_problem
 from api.routers.docs import DOCS_PATHS
+from api.uploads import streams_its_body
 
 Headers = list[tuple[bytes, bytes]]
 
@@ -120,7 +121,8 @@ class RequestGuard:
     """Refuses unknown Host headers (400) and bodies over the limit (413) before the app reads them.
 
     A declared Content-Length is judged at once; a streamed body is counted as it arrives and
-    cut off the moment it passes the limit, so it is never held in memory whole.
+    cut off the moment it passes the limit, so it is never held in memory whole. Routes marked
+    with `api.uploads.streams_body` enforce their own limit instead.
     """
 
     def __init__(
@@ -139,6 +141,9 @@ class RequestGuard:
             headers.get(b"host", b"").decode("latin-1"), self.hosts
         ):
             await _problem(send, scope, 400, "The Host header names no host this server serves.")
+            return
+        if streams_its_body(scope):  # an upload route limits its own body as it streams
+            await self.app(scope, receive, send)
             return
         declared = headers.get(b"content-length", b"0")
         if declared.isdigit() and int(declared) > self.limit:

@@ -9,7 +9,8 @@ released instead. A cache that cannot be reached turns the feature off for that 
 never the request itself.
 
 A pure ASGI middleware: it buffers only the request body (already capped by the body-limit
-guard, which runs before it) and the response of requests that carry a key.
+guard, which runs before it) and the response of requests that carry a key. Upload routes
+(`api.uploads.streams_body`) stream their body and ignore the key.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import problem
+from api.uploads import streams_its_body
 from core.interfaces.cache import Cache, CacheUnavailable
 
 logger = logging.getLogger(__name__)
@@ -137,7 +139,7 @@ class IdempotencyMiddleware:
             await self.app(scope, receive, send)
             return
         keys = [value for name, value in scope["headers"] if name == KEY_HEADER]
-        if not keys:
+        if not keys or streams_its_body(scope):  # an upload is streamed, never buffered
             await self.app(scope, receive, send)
             return
         if len(keys) > 1 or not valid_key(keys[0]):

@@ -28,8 +28,8 @@ from api.tracing import (
     instrument_resources,
     start_tracing,
 )
+from core.components import versioned
 
-API_V1 = "/api/v1"
 OPENAPI_URL = "/openapi.json"
 
 
@@ -80,10 +80,11 @@ def _include_component_routers(app: FastAPI, container: ApplicationContainer) ->
     limited = [Depends(rate_limit(security.optional_principal))]
     for component in container.components():
         scopes.update(component.scopes)
-        for prefix, references in ((API_V1, component.routers), ("", component.root_routers)):
-            for reference in references:
-                app.include_router(_router(reference), prefix=prefix, dependencies=limited)
-                modules.append(reference.partition(":")[0])
+        versions = [versioned(reference) for reference in component.routers]
+        mounted = [(router.prefix, router.reference) for router in versions]
+        for prefix, reference in [*mounted, *(("", ref) for ref in component.root_routers)]:
+            app.include_router(_router(reference), prefix=prefix, dependencies=limited)
+            modules.append(reference.partition(":")[0])
     app.state.scopes = scopes
     security.document_scopes(scopes)
     container.wire(modules=modules)

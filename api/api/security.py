@@ -9,16 +9,19 @@ from typing import Annotated
 # No `from __future__ import annotations`: dependency-injector reads the Provide markers
 # from evaluated signatures.
 import structlog
-from dependency_injector.wiring import Provide, inject
-from fastapi import Depends
+from dependency_injector.wiring import inject
+from fastapi import Depends, Request
 from fastapi.openapi.models import OAuth2
 from fastapi.security import OAuth2PasswordBearer, SecurityScopes
 
 from api.metrics import AUTHENTICATION_FAILURES
 from core.errors import PermissionDenied, Unauthenticated
+from core.injection import Provide
 from core.security import Authenticator, Principal
 
 TOKEN_URL = "/api/v1/auth/token"  # noqa: S105 (a path, not a password)
+# Where a request keeps the principal its token was authenticated as.
+_PRINCIPAL = "armature.principal"
 
 # The flow's scopes are filled in by create_app from the enabled components.
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, scopes={}, auto_error=False)
@@ -26,18 +29,28 @@ oauth2_scheme = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, scopes={}, auto_error=F
 
 @inject
 async def optional_principal(
+    request: Request,
     token: Annotated[str | None, Depends(oauth2_scheme)],
     authenticator: Annotated[Authenticator, Depends(Provide["authenticator"])],
 ) -> Principal | None:
-    """The caller when it sent a bearer token (which must then be valid), else None."""
+    """The caller when it sent a bearer token (which must then be valid), else None.
+
+    Authenticated once per request: FastAPI caches a dependency per set of security scopes,
+    so the rate limit's caller and a route's `Security(authenticated, scopes=...)` would
+    each authenticate the same token again.
+    """
     if token is None:
         return None
+    known: tuple[str, Principal] | None = request.scope.get(_PRINCIPAL)
+    if known is not None and known[0] == token:
+        return known[1]
     try:
         principal = await authenticator.authenticate(token)
     except Unauthenticated as exc:
         AUTHENTICATION_FAILURES.labels(exc.reason).inc()
         raise
     structlog.contextvars.bind_contextvars(account_id=str(principal.account_id))
+    request.scope[_PRINCIPAL] = (token, principal)
     return principal
 
 

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from alembic import command
 from alembic.config import Config
 from dependency_injector import providers
 from pydantic import SecretStr
@@ -30,6 +29,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from api import migrations
 from api.bootstrap import ApplicationContainer, build_container
 from api.main import create_app
 from api.settings import Settings
@@ -44,14 +44,11 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 def alembic_config(connection: Connection | None = None) -> Config:
     """The project's alembic configuration, optionally bound to an open connection."""
-    config = Config(toml_file=PROJECT_ROOT / "pyproject.toml")
-    if connection is not None:
-        config.attributes["connection"] = connection
-    return config
+    return migrations.alembic_config(PROJECT_ROOT / "pyproject.toml", connection=connection)
 
 
 def upgrade_to_head(connection: Connection) -> None:
-    command.upgrade(alembic_config(connection), "head")
+    migrations.upgrade(alembic_config(connection))
 
 
 @asynccontextmanager

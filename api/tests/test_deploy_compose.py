@@ -43,7 +43,7 @@ def interpolate(value: object, environ: dict[str, str]) -> str:
 
 def shared_environment() -> dict[str, str]:
     """The app's settings in compose, with only the required variables given."""
-    environ = {"POSTGRES_PASSWORD": "0123456789abcdef"}
+    environ = {"POSTGRES_PASSWORD": "0123456789abcdef", "SMTP_HOST": "smtp.example.com"}
     return {
         name: interpolate(value, environ) for name, value in compose()["x-armature-env"].items()
     }

@@ -223,11 +223,11 @@ def test_the_signing_key_is_mounted_where_the_settings_look(name: str) -> None:
     assert sources == {"armature-secrets"}, "the private key stays out of the environment"
 
 
-def test_the_migrate_job_runs_alembic_once() -> None:
+def test_the_migrate_job_runs_the_migrations_once() -> None:
     job = k8s_objects()["Job", "armature-migrate"]["spec"]
     (container,) = job["template"]["spec"]["containers"]
 
-    assert container["args"] == ["alembic", "upgrade", "head"]
+    assert container["args"] == ["armature", "db", "upgrade"]
     assert job["template"]["spec"]["restartPolicy"] == "Never"
     assert job["backoffLimit"] >= 1
     assert job["ttlSecondsAfterFinished"] > 0

@@ -38,6 +38,9 @@ def server_env(database: str) -> dict[str, str]:
         "DATABASE_URL": database,
         "PASSWORD_HASH_TIME_COST": "1",
         "PASSWORD_HASH_MEMORY_KIB": "1024",
+        # A mail relay, as in production: the console notifier prints mails, not log lines.
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(free_port()),
     }
 
 

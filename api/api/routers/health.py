@@ -5,7 +5,7 @@
 
 from typing import Annotated
 
-from dependency_injector.wiring import Provide, inject
+from dependency_injector.wiring import inject
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from api.errors import problem
 from api.server import DRAINING
 from core.adapters.sqlalchemy import ping
+from core.injection import Provide
 from core.problems import problem_responses
 
 router = APIRouter(tags=["health"])

@@ -114,6 +114,12 @@ async def test_a_spoofed_forwarded_for_does_not_change_the_client_ip(stack: Stac
         )
 
     assert answered.headers["x-request-id"] == request_id
-    lines = [json.loads(line) for line in stack.log("gunicorn").splitlines() if request_id in line]
+
+    # The worker writes its access line after the response has gone: wait for it.
+    async def logged() -> list[dict[str, Any]] | None:
+        lines = stack.log("gunicorn").splitlines()
+        return [json.loads(line) for line in lines if request_id in line] or None
+
+    lines = await eventually(logged, within=5)
     assert [(line["route"], line["client_ip"]) for line in lines] == [("/health", "127.0.0.2")]
     assert request_id in stack.log("nginx")

@@ -1,4 +1,4 @@
-"""The accounts component's answer to core's Authenticator port."""
+"""The accounts component's answers to core's Authenticator and PrincipalDirectory ports."""
 
 from __future__ import annotations
 
@@ -42,6 +42,16 @@ class AccountsAuthenticator:
             else None,
             full_name=name if isinstance(name, str) else None,
         )
+
+
+class AccountsPrincipals:
+    """Names a local account's principal by its email: for the command line's `--as EMAIL`."""
+
+    def __init__(self, deps: AccountsDeps) -> None:
+        self._deps = deps
+
+    async def principal_for(self, username: str) -> Principal:
+        return await interface.principal_for_email(self._deps, email=username)
 
 
 def _scopes(claims: dict[str, Any]) -> frozenset[str] | None:

@@ -12,6 +12,7 @@ import httpx
 from dependency_injector import containers, providers
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from accounts.links import MailedLinks
 from accounts.passwords import Passwords
 from accounts.repository import AccountsUnitOfWork, SqlAccountsUnitOfWork
 from accounts.settings import AccountsSettings
@@ -19,6 +20,7 @@ from accounts.tokens import TokenService
 from core.adapters.jose_tokens import JoseTokenCodec, generate_signing_key_pem
 from core.adapters.oidc import OidcTokenVerifier, TrustedIssuer
 from core.clock import Clock, utc_now
+from core.interfaces import Cache, Notifier
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +31,15 @@ class AccountsDeps:
     passwords: Passwords
     tokens: TokenService
     default_scopes: frozenset[str]
+    notifier: Notifier
+    links: MailedLinks
+    require_verified_email: bool = False
     clock: Clock = utc_now
+    read_uow: Callable[[], AccountsUnitOfWork] | None = None
+
+    def reader(self) -> AccountsUnitOfWork:
+        """A unit for use cases that only read (see SqlAlchemyUnitOfWork); else a plain one."""
+        return (self.read_uow or self.uow)()
 
 
 def build_codec(settings: AccountsSettings) -> JoseTokenCodec:
@@ -56,6 +66,18 @@ def build_token_service(settings: AccountsSettings, codec: JoseTokenCodec) -> To
     )
 
 
+def build_links(settings: AccountsSettings, codec: JoseTokenCodec) -> MailedLinks:
+    return MailedLinks(
+        codec=codec,
+        issuer=settings.token_issuer,
+        audience=settings.token_audience,
+        verify_email_url=settings.accounts_verify_email_url,
+        password_reset_url=settings.accounts_password_reset_url,
+        verify_email_ttl=timedelta(seconds=settings.accounts_verify_email_ttl_seconds),
+        password_reset_ttl=timedelta(seconds=settings.accounts_password_reset_ttl_seconds),
+    )
+
+
 def build_passwords(settings: AccountsSettings) -> Passwords:
     return Passwords(
         time_cost=settings.password_hash_time_cost, memory_kib=settings.password_hash_memory_kib
@@ -63,7 +85,7 @@ def build_passwords(settings: AccountsSettings) -> Passwords:
 
 
 def build_federation(
-    settings: AccountsSettings, http_client: httpx.AsyncClient
+    settings: AccountsSettings, http_client: httpx.AsyncClient, cache: Cache
 ) -> OidcTokenVerifier:
     """The verifier of the configured external OIDC issuers' tokens (none: it trusts nobody)."""
     issuers = [
@@ -73,6 +95,7 @@ def build_federation(
     return OidcTokenVerifier(
         http_client,
         issuers,
+        cache=cache,
         cache_ttl_seconds=settings.oidc_cache_ttl_seconds,
         refetch_cooldown_seconds=settings.oidc_refetch_cooldown_seconds,
     )
@@ -87,22 +110,39 @@ class AccountsContainer(containers.DeclarativeContainer):
     session_factory = providers.Dependency(instance_of=async_sessionmaker)
     # The root container's shared client: one connection pool for every outbound call.
     http_client = providers.Dependency(instance_of=httpx.AsyncClient)
+    # The root container's cache: providers' discovery and keys, shared by every worker.
+    cache = providers.Dependency(instance_of=Cache)  # type: ignore[type-abstract]
+    # The root container's notifier: SMTP, or the console in development.
+    notifier = providers.Dependency(instance_of=Notifier)  # type: ignore[type-abstract]
     clock = providers.Object(utc_now)
 
     codec = providers.Singleton(build_codec, settings)
     tokens = providers.Singleton(build_token_service, settings, codec)
-    federation = providers.Singleton(build_federation, settings, http_client)
+    links = providers.Singleton(build_links, settings, codec)
+    federation = providers.Singleton(build_federation, settings, http_client, cache)
     passwords = providers.Singleton(build_passwords, settings)
     unit_of_work = providers.Factory(SqlAccountsUnitOfWork, session_factory=session_factory)
+    read_unit_of_work = providers.Factory(
+        SqlAccountsUnitOfWork, session_factory=session_factory, read_only=True
+    )
     deps = providers.Singleton(
         AccountsDeps,
         uow=unit_of_work.provider,
+        read_uow=read_unit_of_work.provider,
         passwords=passwords,
         tokens=tokens,
         default_scopes=providers.Callable(default_scopes, settings),
+        notifier=notifier,
+        links=links,
+        require_verified_email=providers.Callable(
+            lambda settings: settings.accounts_require_verified_email, settings
+        ),
         clock=clock,
     )
     # By import path: the authenticator calls the use cases, which import this module.
     authenticator: providers.Singleton[Any] = providers.Singleton(
         "accounts.authenticator.AccountsAuthenticator", deps, federation
+    )
+    principals: providers.Singleton[Any] = providers.Singleton(
+        "accounts.authenticator.AccountsPrincipals", deps
     )

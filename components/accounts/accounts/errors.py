@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from core.errors import Conflict, NotFound, Unauthenticated
+from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Unauthenticated
 
 
 class EmailTaken(Conflict):
@@ -31,5 +31,23 @@ class InvalidRefreshToken(Unauthenticated):
 class AccountNotFound(NotFound):
     code = "account_not_found"
 
-    def __init__(self, account_id: UUID) -> None:
-        super().__init__(f"Account {account_id} does not exist.")
+    def __init__(self, account: UUID | str) -> None:
+        """`account` is its id, or the email it was looked up by."""
+        super().__init__(f"Account {account} does not exist.")
+
+
+class InvalidLink(InvalidInput):
+    code = "invalid_link"
+
+    def __init__(self) -> None:
+        super().__init__("The link is invalid, has expired or was already used; ask for a new one.")
+
+
+class EmailNotVerified(PermissionDenied):
+    code = "email_not_verified"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Confirm your email address first: follow the link mailed to you, or ask for a new "
+            "one at /api/v1/auth/verify-email/resend."
+        )

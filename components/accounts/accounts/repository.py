@@ -23,6 +23,13 @@ class AccountRepository(Repository[Account], Protocol):
 
     async def list_page(self, limit: int, offset: int) -> tuple[list[Account], int]: ...
 
+    async def access(self, account_id: UUID) -> tuple[frozenset[str], bool] | None:
+        """The account's scopes and whether it is disabled; None when there is no such account.
+
+        What authenticating a request needs, read without loading the aggregate.
+        """
+        ...
+
 
 class RefreshTokenRepository(Repository[RefreshToken], Protocol):
     async def by_hash(self, token_hash: str) -> RefreshToken | None: ...
@@ -55,6 +62,12 @@ class SqlAccountRepository(SqlAlchemyRepository[Account]):
             account_table.c.identity_subject == subject,
         )
         return (await self._session.scalars(query)).one_or_none()
+
+    async def access(self, account_id: UUID) -> tuple[frozenset[str], bool] | None:
+        columns = account_table.c.scopes, account_table.c.disabled
+        query = select(*columns).where(account_table.c.id == account_id)
+        row = (await self._session.execute(query)).one_or_none()
+        return None if row is None else (row.scopes, row.disabled)
 
     async def list_page(self, limit: int, offset: int) -> tuple[list[Account], int]:
         page = select(Account).order_by(account_table.c.created_at, account_table.c.id)

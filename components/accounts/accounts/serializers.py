@@ -40,6 +40,7 @@ class AccountRead(BaseModel):
     full_name: str | None
     scopes: SortedScopes
     disabled: bool
+    email_verified_at: datetime | None
     created_at: datetime
     updated_at: datetime
 
@@ -81,3 +82,30 @@ class TokenPair(BaseModel):
     expires_in: int
     refresh_token: str
     scope: str
+
+
+class EmailRequest(BaseModel):
+    """Ask for a mail to an address: a new verification link, or a password reset link."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    email: EmailStr
+
+
+class LinkToken(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    token: SecretStr = Field(min_length=1, max_length=2000)
+
+
+class PasswordReset(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    token: SecretStr = Field(min_length=1, max_length=2000)
+    password: SecretStr = Field(min_length=MIN_PASSWORD_LENGTH, max_length=1024)
+
+
+class Accepted(BaseModel):
+    """The same answer whether or not an account has the address: it tells nobody which do."""
+
+    detail: str = "If an account has this address, a mail is on its way."

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from core.settings import ArmatureSettings, ConfigurationError, Environment
 
+TOKEN_PLACEHOLDER = "{token}"  # noqa: S105 (where a link takes its token)
 BASE_DEFAULT_SCOPES = "items:read items:write"
 DEVELOPMENT_EXTRA_SCOPES = "automations:read automations:write"
 
@@ -30,31 +31,52 @@ class AccountsSettings(ArmatureSettings):
 
     accounts_default_scopes: str | None = Field(
         default=None,
-        description="Scopes of new accounts, space-separated. Unset: items:read items:write, "
-        "plus automations:read automations:write in development.",
+        description="Scopes of new accounts, space-separated.",
+        json_schema_extra={
+            "shown_default": f"`{BASE_DEFAULT_SCOPES}` (+ `{DEVELOPMENT_EXTRA_SCOPES}` in "
+            "development)"
+        },
     )
     token_issuer: str = Field(
-        default="http://127.0.0.1:8000", description="The `iss` of our tokens: the public URL."
+        default="http://127.0.0.1:8000",
+        description="The `iss` of our tokens: the API's public URL.",
+        json_schema_extra={"production": "required: an `https://` URL"},
     )
     token_audience: str = Field(default="armature", description="The `aud` of our tokens.")
     token_algorithms: str = Field(
-        default="ES256 RS256", description="Algorithms a token may be signed with, space-separated."
+        default="ES256 RS256",
+        description="Algorithms a token may be signed with (asymmetric only), space-separated.",
     )
     token_signing_key: SecretStr | None = Field(
         default=None,
-        description="PEM private key (EC P-256 or RSA) that signs access tokens. Required in "
-        "production; development generates an ephemeral one.",
+        description="PEM private key (EC P-256 or RSA) that signs access tokens.",
+        json_schema_extra={
+            "shown_default": "unset: each process makes an ephemeral key (never in production)",
+            "production": "required: best as the file `token_signing_key` in `SECRETS_DIR`",
+        },
     )
     token_previous_public_keys: str = Field(
-        default="", description="PEM public keys still accepted and published (key rotation)."
+        default="",
+        description="PEM public keys of retired signing keys, still accepted and published.",
+        json_schema_extra={"production": "the retired keys, during a key rotation"},
     )
-    access_token_ttl_seconds: int = Field(default=900, ge=30, le=3600)
-    refresh_token_ttl_seconds: int = Field(default=30 * 24 * 3600, ge=300)
+    access_token_ttl_seconds: int = Field(
+        default=900, ge=30, le=3600, description="Seconds an access token is valid (at most 3600)."
+    )
+    refresh_token_ttl_seconds: int = Field(
+        default=30 * 24 * 3600,
+        ge=300,
+        description="Seconds a refresh token is valid; each one is used once.",
+    )
     password_hash_time_cost: int = Field(default=3, ge=1, description="argon2id passes.")
-    password_hash_memory_kib: int = Field(default=65536, ge=8, description="argon2id memory.")
+    password_hash_memory_kib: int = Field(
+        default=65536, ge=8, description="argon2id memory, in KiB."
+    )
     oidc_issuers: list[OidcIssuer] = Field(
         default_factory=list,
-        description='Trusted external OIDC providers, as JSON: [{"issuer": ..., "audience": ...}].',
+        description="Trusted external OIDC providers, as a JSON list: "
+        '`[{"issuer": ..., "audience": ...}]`.',
+        json_schema_extra={"production": "`https://` issuers only"},
     )
     oidc_cache_ttl_seconds: float = Field(
         default=3600, gt=0, description="How long a provider's discovery and keys are cached."
@@ -62,6 +84,44 @@ class AccountsSettings(ArmatureSettings):
     oidc_refetch_cooldown_seconds: float = Field(
         default=60, ge=0, description="An unknown `kid` refetches a provider's keys this rarely."
     )
+
+    accounts_require_verified_email: bool = Field(
+        default=False,
+        description="Refuse tokens (sign-in, refresh) to accounts whose email is not verified "
+        "yet; the refusal is 403 only after a right password.",
+        json_schema_extra={
+            "production": "`true` once mail is delivered, to keep unverified addresses out"
+        },
+    )
+    accounts_verify_email_url: str = Field(
+        default=f"http://127.0.0.1:8000/verify-email#token={TOKEN_PLACEHOLDER}",
+        description="The link mailed on sign-up, `{token}` replaced: your front end's page, "
+        "which POSTs the token to `/api/v1/auth/verify-email` (a fragment keeps the token out "
+        "of servers' logs).",
+        json_schema_extra={"production": "your front end's `https://` page"},
+    )
+    accounts_password_reset_url: str = Field(
+        default=f"http://127.0.0.1:8000/reset-password#token={TOKEN_PLACEHOLDER}",
+        description="The link mailed on a password reset, `{token}` replaced: your front end's "
+        "page, which POSTs it with the new password to `/api/v1/auth/password-reset/confirm`.",
+        json_schema_extra={"production": "your front end's `https://` page"},
+    )
+    accounts_verify_email_ttl_seconds: int = Field(
+        default=2 * 24 * 3600, ge=300, description="Seconds a verification link stays valid."
+    )
+    accounts_password_reset_ttl_seconds: int = Field(
+        default=3600,
+        ge=300,
+        le=24 * 3600,
+        description="Seconds a password reset link stays valid; it dies sooner once used.",
+    )
+
+    @field_validator("accounts_verify_email_url", "accounts_password_reset_url")
+    @classmethod
+    def _names_the_token(cls, url: str) -> str:
+        if url.count(TOKEN_PLACEHOLDER) != 1:
+            raise ValueError(f"the link must contain {TOKEN_PLACEHOLDER} exactly once")
+        return url
 
     @property
     def default_scopes(self) -> frozenset[str]:

@@ -21,6 +21,7 @@ account_table = Table(
     Column("version", Integer, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    Column("email_verified_at", UTCDateTime, nullable=True),
     UniqueConstraint("identity_issuer", "identity_subject"),
 )
 

@@ -34,5 +34,6 @@ component = Component(
         Consumer(ON_ITEM_DELETED, "item.deleted", interface.remove_automations_of_deleted_item),
         Consumer(EXECUTOR, RUN_REQUESTED, interface.execute_requested_run),
     ),
+    commands="automations.cli:app",
     prepare_worker=_probe_sandbox,
 )

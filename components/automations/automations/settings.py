@@ -28,4 +28,5 @@ class AutomationsSettings(ArmatureSettings):
         default=False,
         description="Run automations in production even without network and filesystem "
         "isolation (bubblewrap or user namespaces unavailable). Unsafe.",
+        json_schema_extra={"production": "`false`: a worker without isolation refuses to run"},
     )

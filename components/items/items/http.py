@@ -6,11 +6,12 @@
 from typing import Annotated
 from uuid import UUID
 
-from dependency_injector.wiring import Provide, inject
+from dependency_injector.wiring import inject
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, Security, status
 
 from api.security import authenticated
 from core.etags import etag_for, none_match, versions_from_if_match
+from core.injection import Provide
 from core.problems import problem_responses
 from core.security import Principal
 from items import interface
@@ -41,7 +42,8 @@ async def create_item(
     data: ItemCreate, actor: Writer, deps: Deps, request: Request, response: Response
 ) -> ItemRead:
     item = await interface.create_item(deps, data=data, actor=actor)
-    response.headers["Location"] = request.app.url_path_for("get_item", item_id=str(item.id))
+    # The new member of the collection the request was posted to: no route lookup.
+    response.headers["Location"] = f"{request.scope['path'].rstrip('/')}/{item.id}"
     return _tag(response, item)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -91,3 +92,46 @@ class Item(RecordsEvents):
     def _record(self, event_type: str, now: datetime, **data: Any) -> None:
         audience = None if self.owner_id is None else str(self.owner_id)
         self.record_event(Message(type=event_type, data=data, occurred_at=now, audience=audience))
+
+
+@dataclass(eq=False)
+class Attachment:
+    """A file of an item: its bytes live in the file storage under `storage_key`.
+
+    The key is generated from the ids, never from anything the client sent; the client's
+    file name is kept, sanitized, only to be shown and offered back on download.
+    """
+
+    id: UUID
+    item_id: UUID
+    owner_id: UUID | None
+    filename: str
+    content_type: str
+    size: int
+    storage_key: str
+    created_at: datetime
+
+    @classmethod
+    def new(cls, *, item: Item, filename: str, content_type: str, now: datetime) -> Attachment:
+        attachment_id = uuid4()
+        return cls(
+            id=attachment_id,
+            item_id=item.id,
+            owner_id=item.owner_id,
+            filename=sanitized_filename(filename),
+            content_type=content_type,
+            size=0,
+            storage_key=f"items/{item.id.hex}/{attachment_id.hex}",
+            created_at=now,
+        )
+
+
+MAX_FILENAME_LENGTH = 255
+
+
+def sanitized_filename(raw: str) -> str:
+    """The last path segment, in NFC, without control characters or leading dots; `file` if
+    nothing is left."""
+    name = unicodedata.normalize("NFC", raw).replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(c for c in name if unicodedata.category(c)[0] != "C").strip().lstrip(".")
+    return name[:MAX_FILENAME_LENGTH].strip() or "file"

@@ -3,32 +3,52 @@
 from __future__ import annotations
 
 import abc
-from typing import Protocol
+from typing import Any, Protocol
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, and_, func, select, true
+from sqlalchemy import ColumnElement, Select, Uuid, and_, func, literal, select, true, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.adapters.sqlalchemy import SqlAlchemyRepository, SqlAlchemyUnitOfWork
 from core.interfaces import Repository, UnitOfWork
-from items.models import Item
-from items.serializers import ItemListQuery
-from items.tables import item_table
+from items.cursors import Position
+from items.keyset import sort_value
+from items.models import Attachment, Item
+from items.serializers import ItemListQuery, ItemRead, ItemSort
+from items.tables import attachment_table, item_table
 
 
 class ItemRepository(Repository[Item], Protocol):
     async def list_page(
         self, query: ItemListQuery, owner_id: UUID | None
-    ) -> tuple[list[Item], int]:
+    ) -> tuple[list[ItemRead], int]:
         """One page of matching items in the query's order, and how many match in all.
 
-        `owner_id` restricts the page to one owner's items; None lists everyone's.
+        `owner_id` restricts the page to one owner's items; None lists everyone's. Read
+        straight into ItemRead: a page loads no aggregate.
         """
+        ...
+
+    async def page_after(
+        self, sort: ItemSort, after: Position | None, limit: int, owner_id: UUID | None
+    ) -> list[ItemRead]:
+        """Up to `limit` items following `after` (from the start when None) in keyset order."""
+        ...
+
+
+class AttachmentRepository(Repository[Attachment], Protocol):
+    async def of_item(self, item_id: UUID) -> list[Attachment]:
+        """The item's attachments, oldest first."""
+        ...
+
+    async def hold_item(self, item_id: UUID) -> bool:
+        """Whether the item still exists; it cannot be deleted until this unit ends."""
         ...
 
 
 class ItemsUnitOfWork(UnitOfWork, abc.ABC):
     items: ItemRepository
+    attachments: AttachmentRepository
 
 
 class SqlItemRepository(SqlAlchemyRepository[Item]):
@@ -37,18 +57,35 @@ class SqlItemRepository(SqlAlchemyRepository[Item]):
 
     async def list_page(
         self, query: ItemListQuery, owner_id: UUID | None
-    ) -> tuple[list[Item], int]:
+    ) -> tuple[list[ItemRead], int]:
         condition = _matching(query, owner_id)
         page = (
-            select(Item)
+            select(*item_table.c)
             .where(condition)
             .order_by(*_ordering(query))
             .limit(query.limit)
             .offset(query.offset)
         )
         total = select(func.count()).select_from(item_table).where(condition)
-        items = list((await self._session.scalars(page)).all())
+        items = await self._reads(page)
         return items, (await self._session.scalar(total)) or 0
+
+    async def page_after(
+        self, sort: ItemSort, after: Position | None, limit: int, owner_id: UUID | None
+    ) -> list[ItemRead]:
+        found: list[ItemRead] = []
+        for segment in _segments(sort, after):
+            found += await self._reads(
+                segment.where(*_owned_by(owner_id)).limit(limit - len(found))
+            )
+            if len(found) >= limit:
+                break
+        return found
+
+    async def _reads(self, statement: Select[Any]) -> list[ItemRead]:
+        """The rows as ItemRead, unvalidated: the columns' types already are the fields'."""
+        rows = (await self._session.execute(statement)).mappings()
+        return [ItemRead.model_construct(**row) for row in rows]
 
 
 def _matching(query: ItemListQuery, owner_id: UUID | None) -> ColumnElement[bool]:
@@ -60,12 +97,65 @@ def _matching(query: ItemListQuery, owner_id: UUID | None) -> ColumnElement[bool
     return and_(true(), *conditions)
 
 
+def _owned_by(owner_id: UUID | None) -> list[ColumnElement[bool]]:
+    return [] if owner_id is None else [item_table.c.owner_id == owner_id]
+
+
+def _segments(sort: ItemSort, after: Position | None) -> list[Select[Any]]:
+    """The keyset order (see items.keyset) as at most two index range scans, resumed after
+    `after`: rows with a value by (value, id), rows without one by id; reversed descending.
+    """
+    column, item_id = item_table.c[sort.field], item_table.c.id
+    valued = select(*item_table.c).order_by(*_directed(sort, column, item_id))
+    if not column.nullable:
+        return [valued if after is None else valued.where(_beyond(sort, column, after))]
+    valued = valued.where(column.is_not(None))
+    unvalued = select(*item_table.c).where(column.is_(None)).order_by(_directed(sort, item_id)[0])
+    if after is None:
+        return [unvalued, valued] if sort.descending else [valued, unvalued]
+    if after.value is None:
+        beyond = item_id < after.id if sort.descending else item_id > after.id
+        return [unvalued.where(beyond), *([valued] if sort.descending else [])]
+    return [valued.where(_beyond(sort, column, after)), *([] if sort.descending else [unvalued])]
+
+
+def _directed(sort: ItemSort, *columns: ColumnElement[Any]) -> list[ColumnElement[Any]]:
+    return [column.desc() if sort.descending else column.asc() for column in columns]
+
+
+def _beyond(sort: ItemSort, column: ColumnElement[Any], after: Position) -> ColumnElement[bool]:
+    """Rows strictly after `after` on the valued segment, as one row-value comparison."""
+    row = tuple_(column, item_table.c.id)
+    bound = tuple_(literal(sort_value(after, sort), column.type), literal(after.id, Uuid()))
+    return row < bound if sort.descending else row > bound
+
+
 def _ordering(query: ItemListQuery) -> tuple[ColumnElement[object], ...]:
     column = item_table.c[query.sort.field]
     direction = column.desc() if query.sort.descending else column.asc()
     return direction.nulls_last(), item_table.c.id.asc()
 
 
+class SqlAttachmentRepository(SqlAlchemyRepository[Attachment]):
+    def __init__(self, session: AsyncSession) -> None:
+        super().__init__(session, Attachment)
+
+    async def of_item(self, item_id: UUID) -> list[Attachment]:
+        query = (
+            select(Attachment)
+            .where(attachment_table.c.item_id == item_id)
+            .order_by(attachment_table.c.created_at, attachment_table.c.id)
+        )
+        return list((await self._session.scalars(query)).all())
+
+    async def hold_item(self, item_id: UUID) -> bool:
+        # FOR UPDATE on PostgreSQL: a concurrent delete waits, so its `item.deleted` consumer
+        # finds this attachment. SQLite's transactions are serialized anyway.
+        query = select(item_table.c.id).where(item_table.c.id == item_id).with_for_update()
+        return (await self._session.scalar(query)) is not None
+
+
 class SqlItemsUnitOfWork(SqlAlchemyUnitOfWork, ItemsUnitOfWork):
     def _bind(self, session: AsyncSession) -> None:
         self.items = SqlItemRepository(session)
+        self.attachments = SqlAttachmentRepository(session)

@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jose import jwk, jwt
 from jose.exceptions import ExpiredSignatureError, JOSEError, JWTError
 
+from core.adapters.verified_tokens import VerifiedTokens
 from core.interfaces.tokens import InvalidToken
 
 _REQUIRED_CLAIMS = {f"require_{claim}": True for claim in ("exp", "iat", "iss", "aud", "sub")}
@@ -54,6 +55,7 @@ class JoseTokenCodec:
         self._signing_pem = signing_key_pem
         previous = (verification_key(load_public_pem(pem)) for pem in previous_public_pems)
         self._keys = {key.kid: key for key in (self._signing, *previous)}
+        self._verified = VerifiedTokens()
 
     @property
     def algorithms(self) -> frozenset[str]:
@@ -73,8 +75,14 @@ class JoseTokenCodec:
         return token
 
     def decode(self, token: str, *, audience: str, issuer: str) -> dict[str, Any]:
+        if (claims := self._verified.get((token, audience, issuer))) is not None:
+            return claims
         key = self._key_for(token)
-        return decode_claims(token, key.public_jwk, key.algorithm, audience=audience, issuer=issuer)
+        claims = decode_claims(
+            token, key.public_jwk, key.algorithm, audience=audience, issuer=issuer
+        )
+        self._verified.put((token, audience, issuer), claims)
+        return claims
 
     def public_jwks(self) -> dict[str, list[dict[str, str]]]:
         return {"keys": [key.public_jwk for key in self._keys.values()]}

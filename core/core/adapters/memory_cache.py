@@ -7,7 +7,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 
-from core.interfaces.cache import Cache
+from core.interfaces.cache import Cache, Versioned, decode_versioned, encode_versioned
 
 DEFAULT_MAX_ENTRIES = 10_000
 
@@ -15,8 +15,9 @@ DEFAULT_MAX_ENTRIES = 10_000
 class InMemoryCache(Cache):
     """Entries expire on a monotonic clock; when full, expired then oldest entries make room.
 
-    Every operation runs without awaiting under one lock, so `add` is atomic for coroutines
-    and for threads alike. Each worker process has its own copy: use Redis for a fleet.
+    Every operation runs without awaiting under one lock, so `add` and `set_if_newer` are
+    atomic for coroutines and for threads alike. Each worker process has its own copy: use
+    Redis for a fleet.
     """
 
     def __init__(
@@ -50,6 +51,24 @@ class InMemoryCache(Cache):
             if self._live(key) is not None:
                 return False
             self._store(key, value, expires_at)
+            return True
+
+    async def get_versioned(self, key: str) -> Versioned | None:
+        """The entry `set_if_newer` stored, or None when absent, expired or not versioned."""
+        with self._lock:
+            stored = self._live(key)
+        return None if stored is None else decode_versioned(stored)
+
+    async def set_if_newer(self, key: str, value: bytes, version: int, ttl_seconds: float) -> bool:
+        """Store the value under `version` unless the key holds this or a higher version."""
+        encoded = encode_versioned(version, value)
+        expires_at = self._expiry(ttl_seconds)
+        with self._lock:
+            stored = self._live(key)
+            current = None if stored is None else decode_versioned(stored)
+            if current is not None and current.version >= version:
+                return False
+            self._store(key, encoded, expires_at)
             return True
 
     async def delete(self, key: str) -> None:

@@ -1,17 +1,16 @@
 """Access tokens from external OpenID Connect providers, verified as a resource server.
 
 Each trusted issuer's signing keys come from its discovery document and JWKS, fetched with
-the process's shared HTTP client and cached per issuer. A token is verified only with the key
-its `kid` names (never "the first key"), under exactly one allowed algorithm that fits that key.
+the process's shared HTTP client and kept in the cache (`core.adapters.oidc_keys`). A token
+is verified only with the key its `kid` names (never "the first key"), under exactly one
+allowed algorithm that fits that key.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -19,9 +18,12 @@ from jose import jwk
 from jose.exceptions import JOSEError
 
 from core.adapters.jose_tokens import decode_claims, unverified_claims, unverified_header
+from core.adapters.memory_cache import InMemoryCache
+from core.adapters.oidc_keys import IssuerKeys, ProviderUnavailable
+from core.interfaces.cache import Cache
 from core.interfaces.tokens import InvalidToken
 
-logger = logging.getLogger(__name__)
+__all__ = ["OidcTokenVerifier", "ProviderUnavailable", "TrustedIssuer"]
 
 _KEY_TYPE_ALGORITHMS: dict[tuple[object, object], frozenset[str]] = {
     ("RSA", None): frozenset({"RS256", "RS384", "RS512"}),
@@ -29,10 +31,6 @@ _KEY_TYPE_ALGORITHMS: dict[tuple[object, object], frozenset[str]] = {
     ("EC", "P-384"): frozenset({"ES384"}),
     ("EC", "P-521"): frozenset({"ES512"}),
 }
-
-
-class ProviderUnavailable(Exception):
-    """The provider's discovery document or key set could not be fetched or made sense of."""
 
 
 @dataclass(frozen=True)
@@ -44,34 +42,32 @@ class TrustedIssuer:
     algorithms: frozenset[str] = frozenset({"RS256", "ES256"})
 
 
-@dataclass
-class _IssuerState:
-    """What we know of one issuer's keys, and when we last asked for them."""
-
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    keys: dict[str, dict[str, Any]] = field(default_factory=dict)
-    fetched_at: float = float("-inf")
-    attempted_at: float = float("-inf")
-
-
 class OidcTokenVerifier:
-    """Verifies tokens of the trusted issuers against their published, cached signing keys."""
+    """Verifies tokens of the trusted issuers against their published, cached signing keys.
+
+    `cache` is shared by every worker when it is Redis (the default keeps this process's
+    own); `clock` is a wall clock, so that every process agrees on the keys' age.
+    """
 
     def __init__(
         self,
         http_client: httpx.AsyncClient,
         issuers: Sequence[TrustedIssuer],
         *,
+        cache: Cache | None = None,
         cache_ttl_seconds: float = 3600,
         refetch_cooldown_seconds: float = 60,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = time.time,
     ) -> None:
-        self._http = http_client
         self._issuers = {trusted.issuer: trusted for trusted in issuers}
-        self._states = {issuer: _IssuerState() for issuer in self._issuers}
-        self._ttl = cache_ttl_seconds
-        self._cooldown = refetch_cooldown_seconds
-        self._clock = clock
+        self._keys = IssuerKeys(
+            http_client,
+            InMemoryCache() if cache is None else cache,
+            self._issuers,
+            ttl_seconds=cache_ttl_seconds,
+            cooldown_seconds=refetch_cooldown_seconds,
+            clock=clock,
+        )
 
     def trusts(self, issuer: str) -> bool:
         return issuer in self._issuers
@@ -96,77 +92,18 @@ class OidcTokenVerifier:
         )
 
     async def _key(self, trusted: TrustedIssuer, kid: str) -> dict[str, Any]:
-        state = self._states[trusted.issuer]
-        # One lock per issuer: concurrent verifications wait for a single in-flight fetch.
-        async with state.lock:
-            wanted = self._expired(state) or kid not in state.keys
-            # Failed attempts count too: a down provider is not asked again on every request.
-            if wanted and self._clock() - state.attempted_at >= self._cooldown:
-                await self._refresh(trusted, state)
+        keys = await self._keys.current(trusted.issuer, kid)
         # Fail closed: keys past their TTL may have been revoked since.
-        if self._expired(state):
+        if not self._keys.fresh(keys.fetched_at):
             raise InvalidToken("The signing keys of the token's issuer are unavailable.")
-        public_jwk = state.keys.get(kid)
+        public_jwk = keys.by_kid.get(kid)
         if public_jwk is None:
             raise InvalidToken("The token names no key its issuer publishes.")
         return public_jwk
 
-    def _expired(self, state: _IssuerState) -> bool:
-        return self._clock() - state.fetched_at >= self._ttl
-
-    async def _refresh(self, trusted: TrustedIssuer, state: _IssuerState) -> None:
-        state.attempted_at = self._clock()
-        try:
-            state.keys = await self._fetch_keys(trusted.issuer)
-        except ProviderUnavailable as exc:
-            logger.warning("OIDC issuer %s: cannot fetch its keys: %s", trusted.issuer, exc)
-            return
-        state.fetched_at = state.attempted_at
-
-    async def _fetch_keys(self, issuer: str) -> dict[str, dict[str, Any]]:
-        discovery = await self._get_json(f"{issuer.rstrip('/')}/.well-known/openid-configuration")
-        if discovery.get("issuer") != issuer:
-            raise ProviderUnavailable("its discovery document names another issuer")
-        jwks_uri = discovery.get("jwks_uri")
-        if not isinstance(jwks_uri, str) or not _same_security(issuer, jwks_uri):
-            raise ProviderUnavailable("its discovery document has no usable jwks_uri")
-        keys = (await self._get_json(jwks_uri)).get("keys")
-        if not isinstance(keys, list):
-            raise ProviderUnavailable("its JWKS has no list of keys")
-        return _signing_keys_by_kid(keys)
-
-    async def _get_json(self, url: str) -> dict[str, Any]:
-        try:
-            response = await self._http.get(url, headers={"Accept": "application/json"})
-            body = response.json() if response.is_success else None
-        except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
-            raise ProviderUnavailable(f"GET {url}: {exc!r}") from exc
-        if not isinstance(body, dict):
-            raise ProviderUnavailable(f"GET {url}: HTTP {response.status_code}, no JSON object")
-        return body
-
 
 def _string(value: object) -> str:
     return value if isinstance(value, str) else ""
-
-
-def _same_security(issuer: str, jwks_uri: str) -> bool:
-    """An https issuer's keys must come over https too (plain http only for local issuers)."""
-    return jwks_uri.startswith("https://") or not issuer.startswith("https://")
-
-
-def _signing_keys_by_kid(keys: Iterable[object]) -> dict[str, dict[str, Any]]:
-    """Signature keys by kid; keys without a kid, or sharing one, can never be chosen."""
-    by_kid: dict[str, dict[str, Any]] = {}
-    ambiguous: set[str] = set()
-    for key in keys:
-        if not isinstance(key, dict) or key.get("use", "sig") != "sig":
-            continue
-        kid = _string(key.get("kid"))
-        if kid in by_kid:
-            ambiguous.add(kid)
-        by_kid[kid] = key
-    return {kid: key for kid, key in by_kid.items() if kid and kid not in ambiguous}
 
 
 def _algorithm(trusted: TrustedIssuer, header_alg: str, public_jwk: Mapping[str, Any]) -> str:

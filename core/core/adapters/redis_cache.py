@@ -11,16 +11,39 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
-from core.interfaces.cache import Cache, CacheUnavailable
+from core.interfaces.cache import (
+    Cache,
+    CacheUnavailable,
+    Versioned,
+    check_version,
+    decode_versioned,
+)
 
 T = TypeVar("T")
+
+# KEYS[1]: the key; ARGV: the version (decimal), the value, the TTL in milliseconds.
+# The stored form is `<version>:<value>`, as `encode_versioned` writes it; an entry that is
+# not versioned counts as absent.
+_SET_IF_NEWER = """
+local current = redis.call('GET', KEYS[1])
+if current then
+  local stored = tonumber(string.match(current, '^(%d+):'))
+  if stored ~= nil and stored >= tonumber(ARGV[1]) then
+    return 0
+  end
+end
+redis.call('SET', KEYS[1], ARGV[1] .. ':' .. ARGV[2], 'PX', ARGV[3])
+return 1
+"""
 
 
 class RedisCache(Cache):
     """Keys live under `prefix`; every failure to talk to Redis raises `CacheUnavailable`.
 
     Timeouts are short and a failed command is retried once, at once: a cache that does not
-    answer quickly is worth less than the request waiting on it.
+    answer quickly is worth less than the request waiting on it. `set_if_newer` is one Lua
+    script (EVALSHA, loaded again by redis-py after a restart flushed it), so the compare and
+    the write are atomic.
     """
 
     def __init__(self, url: str, prefix: str = "armature:", socket_timeout: float = 0.5) -> None:
@@ -31,6 +54,7 @@ class RedisCache(Cache):
             socket_connect_timeout=socket_timeout,
             retry=Retry(NoBackoff(), 1),
         )
+        self._set_if_newer = self._redis.register_script(_SET_IF_NEWER)
 
     async def get(self, key: str) -> bytes | None:
         """The value, or None when absent or expired."""
@@ -45,6 +69,21 @@ class RedisCache(Cache):
         """Store the value only when the key is absent (SET NX PX); True when stored."""
         stored = await self._call(
             self._redis.set(self._prefix + key, value, px=_milliseconds(ttl_seconds), nx=True)
+        )
+        return bool(stored)
+
+    async def get_versioned(self, key: str) -> Versioned | None:
+        """The entry `set_if_newer` stored, or None when absent, expired or not versioned."""
+        stored = await self.get(key)
+        return None if stored is None else decode_versioned(stored)
+
+    async def set_if_newer(self, key: str, value: bytes, version: int, ttl_seconds: float) -> bool:
+        """Store the value under `version` unless the key holds this or a higher version."""
+        check_version(version)
+        stored = await self._call(
+            self._set_if_newer(
+                keys=[self._prefix + key], args=[version, value, _milliseconds(ttl_seconds)]
+            )
         )
         return bool(stored)
 

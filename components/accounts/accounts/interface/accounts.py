@@ -14,15 +14,18 @@ from core.security import ADMIN_SCOPE, Principal
 
 
 async def sign_up(deps: AccountsDeps, *, data: SignUpData) -> AccountRead:
-    """Create an account with the default scopes; EmailTaken when the email is in use."""
+    """Create an account with the default scopes, and have a verification link mailed to it
+    (by the worker, after the commit); EmailTaken when the email is in use."""
     password_hash = await deps.passwords.hash(data.password.get_secret_value())
+    now = deps.clock()
     account = Account.register(
         email=str(data.email),
         full_name=data.full_name,
         password_hash=password_hash,
         scopes=deps.default_scopes,
-        now=deps.clock(),
+        now=now,
     )
+    account.request_verification(now)
     async with deps.uow() as uow:
         if await uow.accounts.by_email(str(data.email)) is not None:
             raise EmailTaken
@@ -50,6 +53,7 @@ async def create_admin(deps: AccountsDeps, *, data: SignUpData) -> AccountRead:
                 scopes=deps.default_scopes | {ADMIN_SCOPE},
                 now=now,
             )
+            account.email_verified_at = now  # the operator who runs the command vouches for it
             await uow.accounts.add(account)
         else:
             account.change(now=now, scopes=account.scopes | {ADMIN_SCOPE}, disabled=False)
@@ -63,6 +67,15 @@ async def get_account(deps: AccountsDeps, *, account_id: UUID) -> AccountRead:
         account = await uow.accounts.get(account_id)
         if account is None:
             raise AccountNotFound(account_id)
+        return AccountRead.model_validate(account)
+
+
+async def find_account(deps: AccountsDeps, *, email: str) -> AccountRead:
+    """The account with this email (in any case); AccountNotFound otherwise."""
+    async with deps.uow() as uow:
+        account = await uow.accounts.by_email(email.strip().lower())
+        if account is None:
+            raise AccountNotFound(email)
         return AccountRead.model_validate(account)
 
 

@@ -5,7 +5,12 @@ from __future__ import annotations
 from uuid import UUID, uuid4
 
 from accounts.dependencies import AccountsDeps
-from accounts.errors import InvalidCredentials, InvalidRefreshToken
+from accounts.errors import (
+    AccountNotFound,
+    EmailNotVerified,
+    InvalidCredentials,
+    InvalidRefreshToken,
+)
 from accounts.models import Account, RefreshToken
 from accounts.repository import AccountsUnitOfWork
 from accounts.serializers import TokenPair
@@ -25,6 +30,7 @@ async def sign_in_with_password(
         )
         if account is None or not valid or account.disabled:
             raise InvalidCredentials
+        _check_verified(deps, account)
         if rehashed is not None:
             account.password_hash = rehashed
         pair = await _issue(deps, uow, account, account.grantable(scopes), family_id=uuid4())
@@ -47,6 +53,7 @@ async def refresh_session(deps: AccountsDeps, *, refresh_token: str) -> TokenPai
         account = await uow.accounts.get(stored.account_id)
         if not stored.usable(now) or account is None or account.disabled:
             raise InvalidRefreshToken
+        _check_verified(deps, account)
         stored.used_at = now
         pair = await _issue(deps, uow, account, stored.scopes, family_id=stored.family_id)
         await uow.commit()
@@ -65,13 +72,32 @@ async def log_out(deps: AccountsDeps, *, refresh_token: str) -> None:
 async def authenticate(deps: AccountsDeps, *, access_token: str) -> Principal:
     """The principal behind one of our access tokens; Unauthenticated for a disabled account."""
     claims = deps.tokens.verify_access_token(access_token)
+    async with deps.reader() as uow:
+        access = await uow.accounts.access(claims.account_id)
+    if access is None or access[1]:
+        raise Unauthenticated(
+            "The account behind this token is disabled or gone.", reason="account_disabled"
+        )
+    # As Account.principal: a token never grants more than the account still holds.
+    return Principal(account_id=claims.account_id, scopes=claims.scopes & access[0])
+
+
+async def principal_for_email(deps: AccountsDeps, *, email: str) -> Principal:
+    """The email's account as a principal with all its scopes; AccountNotFound, Unauthenticated."""
     async with deps.uow() as uow:
-        account = await uow.accounts.get(claims.account_id)
-        if account is None or account.disabled:
-            raise Unauthenticated(
-                "The account behind this token is disabled or gone.", reason="account_disabled"
-            )
-        return account.principal(claims.scopes)
+        account = await uow.accounts.by_email(email.strip().lower())
+        if account is None:
+            raise AccountNotFound(email)
+        if account.disabled:
+            raise Unauthenticated(f"Account {email} is disabled.", reason="account_disabled")
+        return account.principal(account.scopes)
+
+
+def _check_verified(deps: AccountsDeps, account: Account) -> None:
+    """EmailNotVerified when the settings want a verified email first (after the password
+    proved who is asking, so it tells nothing to anyone else)."""
+    if deps.require_verified_email and not account.email_verified:
+        raise EmailNotVerified
 
 
 async def _issue(

@@ -7,6 +7,7 @@ is never committed without its events, nor an event published for a rolled-back 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -22,7 +23,9 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
+    func,
     insert,
+    select,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -114,3 +117,59 @@ async def record_delivery(
     )
     result = await session.execute(statement)
     return bool(getattr(result, "rowcount", 0))
+
+
+@dataclass(frozen=True)
+class FailedMessage:
+    """An unpublished message the relay has tried and failed to publish."""
+
+    position: int
+    id: UUID
+    type: str
+    occurred_at: datetime
+    attempts: int
+    last_error: str
+
+
+@dataclass(frozen=True)
+class OutboxReport:
+    """The outbox as an operator sees it: the backlog, and what the relay fails to publish.
+
+    `failing` counts the unpublished messages with a failed attempt; `failures` holds the
+    oldest of them with their last error.
+    """
+
+    unpublished: int
+    published: int
+    oldest_unpublished_at: datetime | None
+    oldest_unpublished_age_seconds: float | None
+    failing: int
+    failures: tuple[FailedMessage, ...]
+
+
+async def outbox_report(session: AsyncSession, *, now: datetime, shown: int = 5) -> OutboxReport:
+    """Count the published and unpublished messages, and list the oldest failing ones."""
+    failed = _unpublished & outbox_table.c.last_error.is_not(None)
+    counts = select(
+        func.count().filter(_unpublished),
+        func.count().filter(outbox_table.c.published_at.is_not(None)),
+        func.min(outbox_table.c.occurred_at).filter(_unpublished),
+        func.count().filter(failed),
+    )
+    columns = ("position", "id", "type", "occurred_at", "attempts", "last_error")
+    oldest_failures = (
+        select(*(outbox_table.c[name] for name in columns))
+        .where(failed)
+        .order_by(outbox_table.c.position)
+        .limit(shown)
+    )
+    unpublished, published, oldest, failing = (await session.execute(counts)).one()
+    rows = (await session.execute(oldest_failures)).all()
+    return OutboxReport(
+        unpublished=unpublished,
+        published=published,
+        oldest_unpublished_at=oldest,
+        oldest_unpublished_age_seconds=None if oldest is None else (now - oldest).total_seconds(),
+        failing=failing,
+        failures=tuple(FailedMessage(**row._mapping) for row in rows),
+    )

@@ -27,8 +27,9 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
+        # asyncpg already answers in UTC: most values pass through as they are.
+        if value is None or value.tzinfo is UTC:
+            return value
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
@@ -56,7 +57,7 @@ class Money(TypeDecorator[Decimal]):
             return None
         if dialect.name == "sqlite":
             return (Decimal(value) / _CENTS).quantize(Decimal("0.01"))
-        return Decimal(value)
+        return value if isinstance(value, Decimal) else Decimal(value)
 
 
 class ScopeSet(TypeDecorator[frozenset[str]]):

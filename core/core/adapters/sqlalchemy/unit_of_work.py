@@ -9,7 +9,7 @@ from uuid import UUID
 
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from core.adapters.sqlalchemy.outbox import record_delivery, store_events
@@ -23,14 +23,24 @@ from core.interfaces import UnitOfWork
 # resources, operator intervention (shutdown, restart, statement timeout).
 _TRANSIENT_SQLSTATE_CLASSES = frozenset({"08", "53", "57"})
 _SQLITE_BUSY = "database is locked"
+_AUTOCOMMIT = {"isolation_level": "AUTOCOMMIT"}
 
 
 class SqlAlchemyUnitOfWork(UnitOfWork):
-    """Opens a session on entry; subclasses attach their repositories in `_bind`."""
+    """Opens a session on entry; subclasses attach their repositories in `_bind`.
 
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+    A `read_only` unit never commits, and on an engine of its own it reads in autocommit
+    mode: no BEGIN and no ROLLBACK around its statements, each of which sees what was
+    committed when it started, exactly as inside a READ COMMITTED transaction. On a session
+    bound to a connection (the tests' outer transaction) it reads inside that transaction.
+    """
+
+    def __init__(
+        self, session_factory: async_sessionmaker[AsyncSession], *, read_only: bool = False
+    ) -> None:
         self._session_factory = session_factory
         self._session: AsyncSession | None = None
+        self._read_only = read_only
 
     @property
     def session(self) -> AsyncSession:
@@ -40,6 +50,13 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
 
     async def __aenter__(self) -> Self:
         self._session = self._session_factory()
+        if self._read_only and isinstance(self._session.bind, AsyncEngine):
+            try:
+                await self._session.connection(execution_options=_AUTOCOMMIT)
+            except BaseException as exc:
+                # As if the block had failed: the session closes, an outage is a 503.
+                await self.__aexit__(type(exc), exc, exc.__traceback__)
+                raise
         self._bind(self._session)
         return await super().__aenter__()
 
@@ -47,6 +64,8 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         """Create the repositories of this unit on its session."""
 
     async def commit(self) -> None:
+        if self._read_only:
+            raise RuntimeError("a read-only unit of work cannot commit")
         session = self.session
         try:
             aggregates = chain(

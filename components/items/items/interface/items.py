@@ -1,4 +1,4 @@
-"""The items use cases: the only entry point other layers call."""
+"""Use cases on items: create, read, list, change and delete."""
 
 from __future__ import annotations
 
@@ -25,22 +25,33 @@ async def create_item(deps: ItemsDeps, *, data: ItemCreate, actor: Principal) ->
     async with deps.uow() as uow:
         await uow.items.add(item)
         await uow.commit()
-    return ItemRead.model_validate(item)
+    created = ItemRead.model_validate(item)
+    await deps.cache.put(created)
+    return created
 
 
 async def get_item(deps: ItemsDeps, *, item_id: UUID, actor: Principal) -> ItemRead:
-    """The item with this id; ItemNotFound when it does not exist or the actor may not see it."""
-    async with deps.uow() as uow:
-        return ItemRead.model_validate(await _existing(uow, item_id, actor))
+    """The item with this id; ItemNotFound when it does not exist or the actor may not see it.
+
+    Read through the item cache; a cached item is checked for the actor like a loaded one.
+    """
+    item = await deps.cache.get(item_id)
+    if item is None:
+        async with deps.uow() as uow:
+            item = ItemRead.model_validate(await _existing(uow, item_id, actor))
+        await deps.cache.put(item)
+    if not actor.may_see(item.owner_id):
+        raise ItemNotFound(item_id)
+    return item
 
 
 async def list_items(deps: ItemsDeps, *, query: ItemListQuery, actor: Principal) -> ItemPage:
     """One page of the actor's items (everyone's for admins) matching the query, and the total."""
     owner_id = None if actor.is_admin else actor.account_id
-    async with deps.uow() as uow:
+    async with deps.reader() as uow:
         items, total = await uow.items.list_page(query, owner_id)
         return ItemPage(
-            items=[ItemRead.model_validate(item) for item in items],
+            items=items,
             total=total,
             limit=query.limit,
             offset=query.offset,
@@ -60,7 +71,10 @@ async def update_item(
         item = await _existing(uow, item_id, actor, expected_versions)
         if item.update(changes.changes(), now=deps.clock()):
             await commit_expecting(uow, expected_versions, ItemVersionMismatch(item_id))
-        return ItemRead.model_validate(item)
+        # Inside the unit: leaving it without a commit expires the loaded item.
+        updated = ItemRead.model_validate(item)
+    await deps.cache.put(updated)
+    return updated
 
 
 async def delete_item(
@@ -70,8 +84,10 @@ async def delete_item(
     async with deps.uow() as uow:
         item = await _existing(uow, item_id, actor, expected_versions)
         item.delete(now=deps.clock())
+        deleted_version = item.version
         await uow.items.remove(item)
         await commit_expecting(uow, expected_versions, ItemVersionMismatch(item_id))
+    await deps.cache.forget(item_id, deleted_version)
 
 
 async def _existing(

@@ -1,0 +1,131 @@
+"""A bench run's state, and the runs themselves: servers started once per set, load per run."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench import data
+from bench.load import Load, Outcome, run_locust
+from bench.plan import KEEP_HTML, Configuration, Figures
+from bench.servers import Running, Settings, armature, bare
+
+STARTED = time.monotonic()
+MAX_ERROR_LINES = 200
+
+
+def progress(message: str) -> None:
+    print(f"[{time.monotonic() - STARTED:6.1f} s] {message}", file=sys.stderr, flush=True)
+
+
+@dataclass
+class Session:
+    """Options, the servers' settings, the seeded data, the report folder, the accounts."""
+
+    options: argparse.Namespace
+    settings: Settings
+    seeded: data.Seeded
+    folder: Path
+    accounts: dict[str, Path] = field(default_factory=dict)
+
+    @contextmanager
+    def servers(self, app: str, workers: int) -> Iterator[Running]:
+        start = armature if app == "armature" else bare
+        progress(f"starting {app} with {workers} worker(s)")
+        with start(self.settings, workers) as running:
+            yield running
+        progress(f"stopped {app}")
+
+    def measure(
+        self, running: Running, configuration: Configuration, load: Load, prefix: Path
+    ) -> Outcome:
+        """A warm-up, then the measured run, on a database reset to the seeded rows."""
+        asyncio.run(data.reset(self.settings.database_url, self.seeded))
+        url = running.url(via_nginx=configuration.via_nginx)
+        pids = running.measured(via_nginx=configuration.via_nginx)
+        accounts = self.accounts_for(configuration.app, running)
+        progress(f"{configuration.name} {load.scenario}: {load.seconds:.0f} s, {load.users} users")
+        if self.options.warmup:
+            warmup = Load(load.scenario, load.users, self.options.warmup, load.rate)
+            run_locust(url, pids, warmup, accounts, None)
+        marks = {log: log.stat().st_size for log in running.logs if log.exists()}
+        outcome = run_locust(url, pids, load, accounts, prefix)
+        _keep_errors(marks, prefix.with_name(f"{prefix.name}_server_errors.log"))
+        return outcome
+
+    def accounts_for(self, app: str, running: Running) -> Path:
+        """Armature's carry tokens from the first stack started (the signing key persists)."""
+        if app not in self.accounts:
+            accounts = self.seeded.accounts
+            if app == "armature":
+                tokens = asyncio.run(data.login_all(running.nginx_url, accounts))
+            else:
+                tokens = [str(account.id) for account in accounts]
+            path = self.settings.folder / f"accounts-{app}.json"
+            self.accounts[app] = data.write_accounts(path, accounts, tokens)
+        return self.accounts[app]
+
+
+def _keep_errors(marks: dict[Path, int], destination: Path) -> None:
+    """The servers' error lines written during the run, if any: what a failure was."""
+    lines: list[str] = []
+    for log, offset in marks.items():
+        with log.open(encoding="utf-8", errors="replace") as file:
+            file.seek(offset)
+            lines += [line for line in file if '"level": "error"' in line or "Traceback" in line]
+    if lines:
+        destination.write_text("".join(lines[:MAX_ERROR_LINES]))
+
+
+def server_sets(figures: list[Figures]) -> dict[tuple[str, int], list[Figures]]:
+    """The configurations grouped by the servers they need, in first-seen order."""
+    sets: dict[tuple[str, int], list[Figures]] = {}
+    for entry in figures:
+        key = (entry.configuration.app, entry.configuration.workers)
+        sets.setdefault(key, []).append(entry)
+    return sets
+
+
+def peak_rounds(
+    session: Session, figures: list[Figures], last: Callable[[Running], object] | None = None
+) -> None:
+    """Every configuration, round after round; even rounds walk the sets backwards, so drift
+    over the run weighs on every configuration alike. `last` runs on the first set's servers
+    in the last round, once its configurations are measured."""
+    opts = session.options
+    sets = list(server_sets(figures).items())
+    for number in range(1, opts.rounds + 1):
+        ordered = sets if number % 2 else sets[::-1]
+        for (app, workers), entries in ordered:
+            with session.servers(app, workers) as running:
+                for entry in entries:
+                    configuration = entry.configuration
+                    load = Load(configuration.scenario, opts.users, opts.seconds)
+                    prefix = session.folder / f"{configuration.name}-{configuration.scenario}"
+                    prefix = prefix.with_name(f"{prefix.name}-r{number}")
+                    entry.runs.append(session.measure(running, configuration, load, prefix))
+                    if number != opts.rounds or configuration not in KEEP_HTML:
+                        prefix.with_name(f"{prefix.name}.html").unlink(missing_ok=True)
+                if last is not None and number == opts.rounds and (app, workers) == sets[0][0]:
+                    last(running)
+
+
+def half_peak(session: Session, peaks: list[Figures]) -> list[tuple[Figures, float]]:
+    """Each given configuration again, at half the rate it peaked at, with half the users."""
+    measured = []
+    for peak in peaks:
+        configuration, rate = peak.configuration, peak.rps / 2
+        users = max(session.options.users // 2, 1)
+        load = Load(configuration.scenario, users, session.options.seconds, rate)
+        with session.servers(configuration.app, configuration.workers) as running:
+            prefix = session.folder / f"{configuration.name}-half-peak"
+            outcome = session.measure(running, configuration, load, prefix)
+        prefix.with_name(f"{prefix.name}.html").unlink(missing_ok=True)
+        measured.append((Figures(configuration, [outcome]), rate))
+    return measured

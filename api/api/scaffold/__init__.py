@@ -1,0 +1,1 @@
+"""The component generator: `armature new-component` and `make component name=...`."""

@@ -1,0 +1,34 @@
+"""The items use cases: the only entry point other layers call."""
+
+from items.interface.attachments import (
+    ON_ITEM_DELETED as ATTACHMENTS_CONSUMER,
+)
+from items.interface.attachments import (
+    delete_attachment,
+    download_attachment,
+    get_attachment,
+    list_attachments,
+    remove_attachments_of_deleted_item,
+    upload_attachment,
+)
+from items.interface.events import CACHE_CONSUMER, refresh_cached_item
+from items.interface.items import create_item, delete_item, get_item, list_items, update_item
+from items.interface.pages import list_items_after
+
+__all__ = [
+    "ATTACHMENTS_CONSUMER",
+    "CACHE_CONSUMER",
+    "create_item",
+    "delete_attachment",
+    "delete_item",
+    "download_attachment",
+    "get_attachment",
+    "get_item",
+    "list_attachments",
+    "list_items",
+    "list_items_after",
+    "refresh_cached_item",
+    "remove_attachments_of_deleted_item",
+    "update_item",
+    "upload_attachment",
+]
