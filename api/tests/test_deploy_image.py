@@ -80,7 +80,8 @@ def test_the_dependency_layer_sees_every_workspace_member() -> None:
         assert f"source={name},target={name}" in dependencies, name
     assert "--no-editable" in project
     for sync in syncs:
-        assert {"--locked", "--no-dev", "--all-packages"} <= set(sync.split()), sync
+        # No group at all: dev and bench (locust, matplotlib) stay out of the image.
+        assert {"--locked", "--no-default-groups", "--all-packages"} <= set(sync.split()), sync
 
 
 def test_the_build_context_leaves_out_secrets_and_local_state() -> None:
