@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -12,6 +12,7 @@ import httpx
 from dependency_injector import containers, providers
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from accounts.access import AccessMemo
 from accounts.links import MailedLinks
 from accounts.passwords import Passwords
 from accounts.repository import AccountsUnitOfWork, SqlAccountsUnitOfWork
@@ -36,6 +37,8 @@ class AccountsDeps:
     require_verified_email: bool = False
     clock: Clock = utc_now
     read_uow: Callable[[], AccountsUnitOfWork] | None = None
+    # Off unless built with a lifetime: use cases built by hand (tests) read every time.
+    access: AccessMemo = field(default_factory=lambda: AccessMemo(0))
 
     def reader(self) -> AccountsUnitOfWork:
         """A unit for use cases that only read (see SqlAlchemyUnitOfWork); else a plain one."""
@@ -121,6 +124,9 @@ class AccountsContainer(containers.DeclarativeContainer):
     links = providers.Singleton(build_links, settings, codec)
     federation = providers.Singleton(build_federation, settings, http_client, cache)
     passwords = providers.Singleton(build_passwords, settings)
+    access_memo = providers.Singleton(
+        lambda settings: AccessMemo(settings.accounts_access_recheck_seconds), settings
+    )
     unit_of_work = providers.Factory(SqlAccountsUnitOfWork, session_factory=session_factory)
     read_unit_of_work = providers.Factory(
         SqlAccountsUnitOfWork, session_factory=session_factory, read_only=True
@@ -138,6 +144,7 @@ class AccountsContainer(containers.DeclarativeContainer):
             lambda settings: settings.accounts_require_verified_email, settings
         ),
         clock=clock,
+        access=access_memo,
     )
     # By import path: the authenticator calls the use cases, which import this module.
     authenticator: providers.Singleton[Any] = providers.Singleton(

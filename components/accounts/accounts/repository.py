@@ -10,6 +10,7 @@ from uuid import UUID
 from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from accounts.access import Access
 from accounts.models import Account, RefreshToken
 from accounts.tables import account_table, refresh_token_table
 from core.adapters.sqlalchemy import SqlAlchemyRepository, SqlAlchemyUnitOfWork
@@ -23,7 +24,7 @@ class AccountRepository(Repository[Account], Protocol):
 
     async def list_page(self, limit: int, offset: int) -> tuple[list[Account], int]: ...
 
-    async def access(self, account_id: UUID) -> tuple[frozenset[str], bool] | None:
+    async def access(self, account_id: UUID) -> Access | None:
         """The account's scopes and whether it is disabled; None when there is no such account.
 
         What authenticating a request needs, read without loading the aggregate.
@@ -63,11 +64,11 @@ class SqlAccountRepository(SqlAlchemyRepository[Account]):
         )
         return (await self._session.scalars(query)).one_or_none()
 
-    async def access(self, account_id: UUID) -> tuple[frozenset[str], bool] | None:
+    async def access(self, account_id: UUID) -> Access | None:
         columns = account_table.c.scopes, account_table.c.disabled
         query = select(*columns).where(account_table.c.id == account_id)
         row = (await self._session.execute(query)).one_or_none()
-        return None if row is None else (row.scopes, row.disabled)
+        return None if row is None else Access(row.scopes, row.disabled)
 
     async def list_page(self, limit: int, offset: int) -> tuple[list[Account], int]:
         page = select(Account).order_by(account_table.c.created_at, account_table.c.id)

@@ -85,6 +85,14 @@ class AccountsSettings(ArmatureSettings):
         default=60, ge=0, description="An unknown `kid` refetches a provider's keys this rarely."
     )
 
+    accounts_access_recheck_seconds: float = Field(
+        default=5,
+        ge=0,
+        le=60,
+        description="Seconds a server process trusts an account's scopes and disabled flag as "
+        "last read, instead of reading them on every request; a change made elsewhere (another "
+        "worker, the command line) reaches live tokens within this time. 0 reads every time.",
+    )
     accounts_require_verified_email: bool = Field(
         default=False,
         description="Refuse tokens (sign-in, refresh) to accounts whose email is not verified "

@@ -6,6 +6,7 @@ import abc
 from typing import Any, Protocol
 from uuid import UUID
 
+from pydantic import TypeAdapter
 from sqlalchemy import ColumnElement, Select, Uuid, and_, func, literal, select, true, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,6 +17,8 @@ from items.keyset import sort_value
 from items.models import Attachment, Item
 from items.serializers import ItemListQuery, ItemRead, ItemSort
 from items.tables import attachment_table, item_table
+
+_ITEM_READS = TypeAdapter(list[ItemRead])
 
 
 class ItemRepository(Repository[Item], Protocol):
@@ -83,9 +86,10 @@ class SqlItemRepository(SqlAlchemyRepository[Item]):
         return found
 
     async def _reads(self, statement: Select[Any]) -> list[ItemRead]:
-        """The rows as ItemRead, unvalidated: the columns' types already are the fields'."""
-        rows = (await self._session.execute(statement)).mappings()
-        return [ItemRead.model_construct(**row) for row in rows]
+        """The rows as ItemRead, in one call into pydantic's core (cheaper than building
+        each model in Python, even unvalidated)."""
+        rows = (await self._session.execute(statement)).all()
+        return _ITEM_READS.validate_python(rows, from_attributes=True)
 
 
 def _matching(query: ItemListQuery, owner_id: UUID | None) -> ColumnElement[bool]:

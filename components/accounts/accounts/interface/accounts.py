@@ -105,4 +105,5 @@ async def update_account(
             if account.disabled:
                 await uow.refresh_tokens.revoke_account(account.id, now)
             await uow.commit()
+            deps.access.forget(account.id)
         return AccountRead.model_validate(account)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID, uuid4
 
+from accounts.access import Known
 from accounts.dependencies import AccountsDeps
 from accounts.errors import (
     AccountNotFound,
@@ -72,14 +73,13 @@ async def log_out(deps: AccountsDeps, *, refresh_token: str) -> None:
 async def authenticate(deps: AccountsDeps, *, access_token: str) -> Principal:
     """The principal behind one of our access tokens; Unauthenticated for a disabled account."""
     claims = deps.tokens.verify_access_token(access_token)
-    async with deps.reader() as uow:
-        access = await uow.accounts.access(claims.account_id)
-    if access is None or access[1]:
+    access = await _access(deps, claims.account_id)
+    if access is None or access.disabled:
         raise Unauthenticated(
             "The account behind this token is disabled or gone.", reason="account_disabled"
         )
     # As Account.principal: a token never grants more than the account still holds.
-    return Principal(account_id=claims.account_id, scopes=claims.scopes & access[0])
+    return Principal(account_id=claims.account_id, scopes=claims.scopes & access.scopes)
 
 
 async def principal_for_email(deps: AccountsDeps, *, email: str) -> Principal:
@@ -91,6 +91,16 @@ async def principal_for_email(deps: AccountsDeps, *, email: str) -> Principal:
         if account.disabled:
             raise Unauthenticated(f"Account {email} is disabled.", reason="account_disabled")
         return account.principal(account.scopes)
+
+
+async def _access(deps: AccountsDeps, account_id: UUID) -> Known:
+    """The account's current access: remembered for a few seconds, else read (see AccessMemo)."""
+    remembered, access = deps.access.recall(account_id)
+    if not remembered:
+        async with deps.reader() as uow:
+            access = await uow.accounts.access(account_id)
+        deps.access.remember(account_id, access)
+    return access
 
 
 def _check_verified(deps: AccountsDeps, account: Account) -> None:

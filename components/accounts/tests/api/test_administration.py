@@ -1,12 +1,18 @@
 """Administrators list accounts, change scopes and disable accounts; nobody else may."""
 
-import pytest
+import dataclasses
+from uuid import UUID, uuid4
 
+import pytest
+from dependency_injector import providers
+
+from accounts.access import AccessMemo
 from accounts.dependencies import AccountsDeps
-from accounts.interface import create_admin
-from accounts.serializers import SignUp
+from accounts.interface import create_admin, update_account
+from accounts.serializers import AccountAdminUpdate, SignUp
 from accounts.testing import PASSWORD, AccountsApi
 from api.bootstrap import ApplicationContainer
+from core.security import ADMIN_SCOPE, Principal
 
 ACCOUNTS = "/api/v1/accounts"
 
@@ -92,3 +98,48 @@ async def test_create_admin_promotes_an_existing_account(
 
     assert "accounts:admin" in promoted.scopes
     assert (await accounts.token("ada@example.com")).status_code == 200, "password kept"
+
+
+class RecheckClock:
+    """The monotonic clock of the API's access memo, moved by the test."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def recheck_clock(container: ApplicationContainer) -> RecheckClock:
+    """Requested before the app is built, so the accounts' deps take this memo."""
+    clock = RecheckClock()
+    memo = AccessMemo(5, timer=clock)
+    container.accounts.access_memo.override(providers.Object(memo))  # type: ignore[attr-defined]
+    return clock
+
+
+async def test_a_change_made_elsewhere_reaches_live_tokens_within_the_recheck_time(
+    recheck_clock: RecheckClock, accounts: AccountsApi, container: ApplicationContainer
+) -> None:
+    pair = await accounts.sign_in("ada@example.com")
+    me = await accounts.client.get(f"{ACCOUNTS}/me", headers=accounts.bearer(pair))
+    deps: AccountsDeps = container.accounts.deps()  # type: ignore[attr-defined]
+    # Another process (a second worker, the command line) remembers nothing of this one's.
+    elsewhere = dataclasses.replace(deps, access=AccessMemo(0))
+    admin = Principal(account_id=uuid4(), scopes=frozenset({ADMIN_SCOPE}))
+    await update_account(
+        elsewhere,
+        account_id=UUID(me.json()["id"]),
+        changes=AccountAdminUpdate(disabled=True),
+        actor=admin,
+    )
+
+    recheck_clock.now += 4.9
+    remembered = await accounts.client.get(f"{ACCOUNTS}/me", headers=accounts.bearer(pair))
+    recheck_clock.now += 0.2
+    rechecked = await accounts.client.get(f"{ACCOUNTS}/me", headers=accounts.bearer(pair))
+
+    assert me.status_code == 200
+    assert remembered.status_code == 200
+    assert rechecked.status_code == 401

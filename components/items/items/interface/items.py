@@ -25,9 +25,8 @@ async def create_item(deps: ItemsDeps, *, data: ItemCreate, actor: Principal) ->
     async with deps.uow() as uow:
         await uow.items.add(item)
         await uow.commit()
-    created = ItemRead.model_validate(item)
-    await deps.cache.put(created)
-    return created
+    # Not cached here: no copy of a new item can be stale, and its first read fills the cache.
+    return ItemRead.model_validate(item)
 
 
 async def get_item(deps: ItemsDeps, *, item_id: UUID, actor: Principal) -> ItemRead:

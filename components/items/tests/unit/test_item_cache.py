@@ -50,13 +50,18 @@ def behind_the_cache(store: dict[UUID, Item], item_id: UUID, name: str) -> None:
     store[item_id].name = name
 
 
-async def test_a_read_after_a_create_is_served_from_the_cache(
-    cached: ItemsDeps, store: dict[UUID, Item], owner: Principal
+async def test_a_create_leaves_the_cache_to_the_first_read(
+    cached: ItemsDeps, store: dict[UUID, Item], owner: Principal, cache: FakeCache
 ) -> None:
     item = await create_item(cached, data=ItemCreate(name="Lamp"), actor=owner)
-    behind_the_cache(store, item.id, "changed behind")
+    after_create = await cache.get_versioned(f"items:{item.id}")
 
-    assert await get_item(cached, item_id=item.id, actor=owner) == item
+    first = await get_item(cached, item_id=item.id, actor=owner)
+    behind_the_cache(store, item.id, "changed behind")
+    second = await get_item(cached, item_id=item.id, actor=owner)
+
+    assert after_create is None
+    assert first == second == item
 
 
 async def test_a_miss_reads_the_database_and_fills_the_cache(
@@ -148,6 +153,7 @@ async def test_item_events_bring_the_cache_up_to_date_in_any_order(
     # Another process wrote without updating this cache (a crash right after the commit).
     elsewhere = replace(cached, cache=ItemCache.off())
     item = await create_item(cached, data=ItemCreate(name="v1"), actor=owner)
+    await get_item(cached, item_id=item.id, actor=owner)  # the first read caches v1
     for name in ("v2", "v3"):
         await update_item(elsewhere, item_id=item.id, changes=ItemUpdate(name=name), actor=owner)
     assert (await get_item(cached, item_id=item.id, actor=owner)).name == "v1"
