@@ -1,16 +1,18 @@
 """Live updates: this process's WebSocket clients, each fed its own account's events.
 
-Every API process receives every event through the queue's broadcast, so a client sees
-its events whichever gunicorn worker holds its connection.
+An API process that holds a WebSocket receives every event through the queue's broadcast,
+so a client sees its events whichever gunicorn worker holds its connection. It starts
+listening with its first client: a process nobody streams from never pays for the events.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
-from core.interfaces import Message
+from core.interfaces import Message, MessageQueue
 
 LIVE_EVENT_TYPES = ("item.*", "automation.run.finished")
 
@@ -42,9 +44,25 @@ class LiveClient:
 class LiveHub:
     """Routes events to the clients of the account they belong to."""
 
-    def __init__(self, backlog: int = 256) -> None:
+    def __init__(self, backlog: int = 256, queue: Callable[[], MessageQueue] | None = None) -> None:
         self._backlog = backlog
         self._clients: defaultdict[str, set[LiveClient]] = defaultdict(set)
+        self._queue = queue
+        self._unheard = list(LIVE_EVENT_TYPES) if queue is not None else []
+        self._listening = asyncio.Lock()
+
+    async def listen(self) -> None:
+        """Receive the live events from now on (once: later calls return at once).
+
+        Raises the queue's ServiceUnavailable while the broker is away; the next call tries
+        the patterns not listened to yet, so none is ever heard twice.
+        """
+        if not self._unheard or self._queue is None:
+            return
+        async with self._listening:
+            while self._unheard:
+                await self._queue().broadcast(self._unheard[0], self.dispatch)
+                self._unheard.pop(0)
 
     def connect(self, audience: str) -> LiveClient:
         client = LiveClient(audience, self._backlog)

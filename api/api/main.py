@@ -15,7 +15,7 @@ from api.errors import install_error_handlers
 from api.events import EventRuntime
 from api.hardening import install_hardening
 from api.idempotency import install_idempotency
-from api.live import LIVE_EVENT_TYPES, LiveHub
+from api.live import LiveHub
 from api.logs import configure_logging
 from api.metrics import install_metrics_endpoint
 from api.rate_limits import check_route_limits, install_rate_limits, rate_limit
@@ -58,7 +58,7 @@ def create_app(container: ApplicationContainer | None = None) -> FastAPI:
     # With METRICS_PORT the scrape is served on that port only (see api.metrics.exposition).
     if settings.metrics_enabled and settings.metrics_port is None:
         install_metrics_endpoint(app)
-    app.state.live_hub = LiveHub()
+    app.state.live_hub = LiveHub(queue=container.queue)
     if settings.docs_enabled:
         docs.install_docs(app, OPENAPI_URL)
     _include_component_routers(app, container)
@@ -103,8 +103,6 @@ def _lifespan(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings: Settings = container.settings()
-        for pattern in LIVE_EVENT_TYPES:
-            await container.queue().broadcast(pattern, app.state.live_hub.dispatch)
         events = EventRuntime(container, consume=settings.runs_events_in_process)
         await events.start()
         try:

@@ -1,7 +1,13 @@
 """The live hub hands each event to its audience's connections only, and drops laggards."""
 
-from api.live import LiveHub, wire_format
-from core.interfaces import Message
+from uuid import uuid4
+
+import pytest
+
+from api.live import LIVE_EVENT_TYPES, LiveHub, wire_format
+from core.adapters.memory_queue import InMemoryMessageQueue
+from core.errors import ServiceUnavailable
+from core.interfaces import Handler, Message
 
 
 def event(audience: str | None, n: int = 0) -> Message:
@@ -55,3 +61,52 @@ def test_the_wire_format_is_id_type_time_and_data() -> None:
         "occurred_at": message.occurred_at.isoformat(),
         "data": {"n": 7},
     }
+
+
+class FlakyBroker(InMemoryMessageQueue):
+    """An in-process queue whose `broadcast` fails while `down`, and counts what it bound."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.down_after = len(LIVE_EVENT_TYPES)
+        self.bound: list[str] = []
+
+    async def broadcast(self, pattern: str, handler: Handler) -> None:
+        if len(self.bound) >= self.down_after:
+            raise ServiceUnavailable("the broker is away")
+        await super().broadcast(pattern, handler)
+        self.bound.append(pattern)
+
+
+async def test_a_hub_listens_with_its_first_client_and_only_once() -> None:
+    queue = FlakyBroker()
+    await queue.start()
+    hub = LiveHub(queue=lambda: queue)
+    unheard = Message(type="item.updated", data={}, audience="me")
+    await queue.publish(unheard)  # nobody connected yet: not even received
+
+    await hub.listen()
+    await hub.listen()
+    client = hub.connect("me")
+    heard = Message(type="item.updated", id=uuid4(), data={}, audience="me")
+    await queue.publish(heard)
+
+    assert queue.bound == list(LIVE_EVENT_TYPES)
+    assert (await client.next()).id == heard.id
+    assert client.pending == 0
+    await queue.close()
+
+
+async def test_a_failed_listen_is_retried_without_hearing_a_pattern_twice() -> None:
+    queue = FlakyBroker()
+    queue.down_after = 1
+    await queue.start()
+    hub = LiveHub(queue=lambda: queue)
+
+    with pytest.raises(ServiceUnavailable):
+        await hub.listen()
+    queue.down_after = len(LIVE_EVENT_TYPES)
+    await hub.listen()
+
+    assert queue.bound == list(LIVE_EVENT_TYPES)
+    await queue.close()

@@ -239,6 +239,21 @@ async def test_broadcast_reaches_every_listener_and_swallows_errors(
     assert failing.calls[sent.id] == 1
 
 
+async def test_a_broadcast_after_start_hears_what_is_published_from_then_on(
+    make_queue: Callable[..., InMemoryMessageQueue],
+) -> None:
+    queue, late = make_queue(), RecordingHandler()
+    await queue.start()
+    before, after = Message(type="item.created", data={}), Message(type="item.updated", data={})
+
+    await queue.publish(before)
+    await queue.broadcast("item.*", late)
+    await queue.publish(after)
+    await drained(queue)
+
+    assert late.handled == [after]
+
+
 async def test_close_lets_a_running_handler_finish(
     make_queue: Callable[..., InMemoryMessageQueue],
 ) -> None:

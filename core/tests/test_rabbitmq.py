@@ -247,6 +247,24 @@ async def test_broadcast_reaches_every_process_without_retries(broker: Broker) -
     assert failing.calls[sent.id] == 1
 
 
+async def test_a_broadcast_after_start_hears_what_is_published_from_then_on(
+    broker: Broker,
+) -> None:
+    publisher, listener, late = broker.queue(), broker.queue(), RecordingHandler()
+    await publisher.start()
+    await listener.start()
+    before, after = a_message(n=1), a_message(n=2)
+
+    await publisher.publish(before)
+    await listener.broadcast("item.*", late)
+    await publisher.publish(after)
+    await late.wait_handled(1)
+    await publisher.close()
+    await listener.close()
+
+    assert late.handled == [after]
+
+
 async def test_consumption_resumes_after_a_network_cut(broker: Broker) -> None:
     async with TcpProxy(BROKER.hostname or "", BROKER.port or 5672) as proxy:
         url = through(proxy)

@@ -9,7 +9,7 @@ import time
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect, status
 
 from api.live import LiveClient, LiveHub, wire_format
-from core.errors import Unauthenticated
+from core.errors import ServiceUnavailable, Unauthenticated
 from core.security import Authenticator, Principal
 
 router = APIRouter()
@@ -29,6 +29,12 @@ async def live_updates(websocket: WebSocket, token: str = "") -> None:
         await websocket.close(code=status.WS_1008_POLICY_VIOLATION, reason="invalid token")
         return
     hub: LiveHub = websocket.app.state.live_hub
+    try:
+        await hub.listen()
+    except ServiceUnavailable:
+        await websocket.accept()
+        await websocket.close(code=status.WS_1013_TRY_AGAIN_LATER, reason="events unavailable")
+        return
     # Subscribed before the handshake completes: the client misses nothing after it.
     client = hub.connect(str(principal.account_id))
     try:

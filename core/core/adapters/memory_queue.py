@@ -150,10 +150,11 @@ class InMemoryMessageQueue(MessageQueue):
 
     async def broadcast(self, pattern: str, handler: Handler) -> None:
         """Give `handler` every matching message, in its own inbox; failures are logged."""
-        self._refuse_after_start()
         lane = _Lane(f"broadcast {pattern}", durable=False)
         lane.subscriptions.add(pattern, handler)
         self._broadcasts.append(lane)
+        if self._started:
+            lane.workers = [self._worker(lane)]
 
     async def start(self) -> None:
         """Start the workers, then deliver what was published before."""
@@ -162,8 +163,7 @@ class InMemoryMessageQueue(MessageQueue):
         self._started = True
         for lane in self._lanes():
             lane.workers = [
-                asyncio.create_task(self._work(lane), name=f"memory-queue {lane.name}")
-                for _ in range(self._concurrency if lane.durable else 1)
+                self._worker(lane) for _ in range(self._concurrency if lane.durable else 1)
             ]
         backlog, self._backlog = self._backlog, []
         for topic, payload in backlog:
@@ -198,9 +198,12 @@ class InMemoryMessageQueue(MessageQueue):
         if self._pending:
             logger.warning("in-memory queue closed with %d deliveries undone", self._pending)
 
+    def _worker(self, lane: _Lane) -> asyncio.Task[None]:
+        return asyncio.create_task(self._work(lane), name=f"memory-queue {lane.name}")
+
     def _refuse_after_start(self) -> None:
         if self._started:
-            raise RuntimeError("subscribe and broadcast before start")
+            raise RuntimeError("subscribe before start")
 
     def _lanes(self) -> list[_Lane]:
         return [*self._consumers.values(), *self._broadcasts]

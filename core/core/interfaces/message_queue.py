@@ -59,7 +59,8 @@ class MessageQueue(abc.ABC):
     async def broadcast(self, pattern: str, handler: Handler) -> None:
         """Deliver every matching message to this process too (live fan-out, no retries).
 
-        Nothing is kept for a process that is not running; call before `start`.
+        Nothing is kept for a process that is not listening. Before `start` it takes effect
+        with the start; after it, at once: it returns once matching messages flow here.
         """
 
     @abc.abstractmethod

@@ -114,10 +114,20 @@ class RabbitMessageQueue(MessageQueue):
         self._consumers.setdefault(consumer, Subscriptions()).add(pattern, handler)
 
     async def broadcast(self, pattern: str, handler: Handler) -> None:
-        """Give this process every matching message while it runs; no retries."""
-        self._refuse_after_start()
+        """Give this process every matching message while it runs; no retries.
+
+        After `start` the queue is declared and bound at once; MessageQueueUnavailable when
+        RabbitMQ does not answer within the connect timeout.
+        """
         subscriptions = Subscriptions()
         subscriptions.add(pattern, handler)
+        if self._started:
+            channel, _ = await self._connected()
+            try:
+                async with asyncio.timeout(self._connect_timeout):
+                    await self._consume_broadcast(channel, subscriptions)
+            except BROKER_ERRORS as exc:
+                raise MessageQueueUnavailable(f"cannot listen on RabbitMQ ({exc!r})") from exc
         self._broadcasts.append(subscriptions)
 
     async def start(self) -> None:
@@ -157,7 +167,7 @@ class RabbitMessageQueue(MessageQueue):
 
     def _refuse_after_start(self) -> None:
         if self._started:
-            raise RuntimeError("subscribe and broadcast before start")
+            raise RuntimeError("subscribe before start")
 
     async def _connected(self) -> tuple[AbstractRobustChannel, AbstractExchange]:
         if self._closing:
