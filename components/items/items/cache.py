@@ -2,7 +2,8 @@
 
 Every entry carries its item's version and only ever moves to a higher one
 (`Cache.set_if_newer`): a writer stores what it committed, a reader what it read, an
-`item.*` event what it carries, and a deletion a tombstone one version past the item's last.
+update or delete event what it carries, and a deletion a tombstone one version past the
+item's last. A new item is cached by its first read: no copy of it can be stale.
 So a reader that loaded version 5 before a writer committed 6 can never put 5 back, and a
 late or redelivered event is a no-op.
 

@@ -10,6 +10,13 @@ from sqlalchemy import BigInteger, DateTime, Dialect, Numeric, String
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 _CENTS = Decimal(100)
+# asyncpg decodes timestamptz as aware UTC datetimes and numeric as Decimal: exactly what
+# these types return, so its rows skip their Python processing (a call per value per row).
+_NATIVE_DRIVERS = frozenset({"asyncpg"})
+
+
+def _native(dialect: Dialect) -> bool:
+    return dialect.driver in _NATIVE_DRIVERS
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -26,8 +33,10 @@ class UTCDateTime(TypeDecorator[datetime]):
         value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
+    def result_processor(self, dialect: Dialect, coltype: object) -> Any:
+        return None if _native(dialect) else super().result_processor(dialect, coltype)
+
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        # asyncpg already answers in UTC: most values pass through as they are.
         if value is None or value.tzinfo is UTC:
             return value
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
@@ -51,6 +60,9 @@ class Money(TypeDecorator[Decimal]):
         if value is None or dialect.name != "sqlite":
             return value
         return int((value * _CENTS).to_integral_exact())
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> Any:
+        return None if _native(dialect) else super().result_processor(dialect, coltype)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         if value is None:
