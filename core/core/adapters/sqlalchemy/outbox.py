@@ -59,6 +59,8 @@ Index(
     sqlite_where=_unpublished,
 )
 
+_STORE = insert(outbox_table)
+
 processed_message_table = Table(
     "processed_message",
     metadata,
@@ -72,8 +74,10 @@ processed_message_table = Table(
 
 async def store_events(session: AsyncSession, events: Sequence[Message]) -> None:
     """Add the events to the outbox within the session's transaction."""
-    if events:
-        await session.execute(insert(outbox_table), [_row(event) for event in events])
+    rows = [_row(event) for event in events]
+    if rows:
+        # One event (the usual case) as a plain execution: executemany's batching costs more.
+        await session.execute(_STORE, rows if len(rows) > 1 else rows[0])
 
 
 def _row(event: Message) -> dict[str, Any]:
