@@ -64,7 +64,7 @@ def test_the_wire_format_is_id_type_time_and_data() -> None:
 
 
 class FlakyBroker(InMemoryMessageQueue):
-    """An in-process queue whose `broadcast` fails while `down`, and counts what it bound."""
+    """An in-process queue whose `broadcast` fails once `down_after` patterns are bound."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -82,8 +82,7 @@ async def test_a_hub_listens_with_its_first_client_and_only_once() -> None:
     queue = FlakyBroker()
     await queue.start()
     hub = LiveHub(queue=lambda: queue)
-    unheard = Message(type="item.updated", data={}, audience="me")
-    await queue.publish(unheard)  # nobody connected yet: not even received
+    bound_before = list(queue.bound)
 
     await hub.listen()
     await hub.listen()
@@ -91,9 +90,10 @@ async def test_a_hub_listens_with_its_first_client_and_only_once() -> None:
     heard = Message(type="item.updated", id=uuid4(), data={}, audience="me")
     await queue.publish(heard)
 
+    assert bound_before == [], "a hub nobody connected to does not listen"
     assert queue.bound == list(LIVE_EVENT_TYPES)
     assert (await client.next()).id == heard.id
-    assert client.pending == 0
+    assert client.pending == 0, "each event arrives once"
     await queue.close()
 
 

@@ -294,6 +294,39 @@ async def test_consumption_resumes_after_a_network_cut(broker: Broker) -> None:
     assert Counter(m.id for m in recorder.handled) == Counter(m.id for m in before + after)
 
 
+async def test_a_broadcast_after_start_fails_fast_while_the_broker_is_cut_off(
+    broker: Broker,
+) -> None:
+    async with TcpProxy(BROKER.hostname or "", BROKER.port or 5672) as proxy:
+        options = {"connect_timeout_seconds": 1.0, "reconnect_interval_seconds": 0.2}
+        listener, late = broker.queue(through(proxy), **options), RecordingHandler()
+        publisher = broker.queue()
+        await listener.start()
+        await publisher.start()
+
+        await proxy.cut()
+        with pytest.raises(MessageQueueUnavailable, match="cannot listen"):
+            await asyncio.wait_for(listener.broadcast("item.*", late), timeout=5.0)
+        await proxy.restore()
+        await asyncio.wait_for(until_listening(listener, late), WAIT)
+        sent = a_message()
+        await publisher.publish(sent)
+        await late.wait_handled(1)
+        await listener.close()
+        await publisher.close()
+
+    assert late.handled == [sent]
+
+
+async def until_listening(queue: RabbitMessageQueue, handler: RecordingHandler) -> None:
+    """What the live hub does: try again until the broker is back."""
+    while True:
+        try:
+            return await queue.broadcast("item.*", handler)
+        except MessageQueueUnavailable:
+            await asyncio.sleep(0.1)
+
+
 def through(proxy: TcpProxy) -> str:
     credentials = BROKER.netloc.rpartition("@")[0]
     return BROKER._replace(netloc=f"{credentials}@127.0.0.1:{proxy.port}").geturl()
