@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jose import jwk, jwt
@@ -23,8 +24,13 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from core.adapters.jose_tokens import VerificationKey, verification_key
+from core.adapters.oidc import OidcTokenVerifier, TrustedIssuer
+from core.interfaces.cache import Cache
 
 AUDIENCE = "armature"
+# What the tests' verifiers keep providers' documents for, and how rarely they refetch keys.
+TTL = 3600.0
+COOLDOWN = 60.0
 
 
 @dataclass(frozen=True)
@@ -144,3 +150,17 @@ class FakeClock:
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
+
+
+def oidc_verifier(
+    http_client: httpx.AsyncClient, issuer: str, clock: FakeClock, cache: Cache | None = None
+) -> OidcTokenVerifier:
+    """A verifier trusting `issuer` for AUDIENCE, on the test's clock and (optional) cache."""
+    return OidcTokenVerifier(
+        http_client,
+        [TrustedIssuer(issuer=issuer, audience=AUDIENCE)],
+        cache=cache,
+        cache_ttl_seconds=TTL,
+        refetch_cooldown_seconds=COOLDOWN,
+        clock=clock,
+    )

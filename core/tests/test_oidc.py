@@ -7,62 +7,21 @@ import hashlib
 import hmac
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
 
-from api.testing_oidc import AUDIENCE, FakeClock, FakeProvider
-from api.testing_servers import free_port, serve_in_thread
+from api.testing_oidc import AUDIENCE, COOLDOWN, TTL, FakeClock, FakeProvider, oidc_verifier
+from api.testing_servers import free_port
 from core.adapters.oidc import OidcTokenVerifier, TrustedIssuer
 from core.interfaces.tokens import InvalidToken
-
-TTL = 3600.0
-COOLDOWN = 60.0
-
-
-@pytest.fixture(scope="module")
-def served_provider() -> Iterator[FakeProvider]:
-    provider = FakeProvider()
-    with serve_in_thread(provider.app()) as url:
-        provider.issuer = url
-        yield provider
-
-
-@pytest.fixture
-def provider(served_provider: FakeProvider) -> FakeProvider:
-    served_provider.reset()
-    return served_provider
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-async def http_client() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=httpx.Timeout(5.0)) as client:
-        yield client
-
-
-def make_verifier(
-    http_client: httpx.AsyncClient, issuer: str, clock: FakeClock
-) -> OidcTokenVerifier:
-    return OidcTokenVerifier(
-        http_client,
-        [TrustedIssuer(issuer=issuer, audience=AUDIENCE)],
-        cache_ttl_seconds=TTL,
-        refetch_cooldown_seconds=COOLDOWN,
-        clock=clock,
-    )
 
 
 @pytest.fixture
 def verifier(
     http_client: httpx.AsyncClient, provider: FakeProvider, clock: FakeClock
 ) -> OidcTokenVerifier:
-    return make_verifier(http_client, provider.issuer, clock)
+    return oidc_verifier(http_client, provider.issuer, clock)
 
 
 @pytest.mark.parametrize("publish_alg", [True, False], ids=["jwk-alg", "header-alg"])
@@ -241,7 +200,7 @@ async def test_unreachable_provider_makes_the_token_invalid(
     http_client: httpx.AsyncClient, provider: FakeProvider, clock: FakeClock
 ) -> None:
     nobody_listens = f"http://127.0.0.1:{free_port()}"
-    verifier = make_verifier(http_client, nobody_listens, clock)
+    verifier = oidc_verifier(http_client, nobody_listens, clock)
 
     with pytest.raises(InvalidToken, match="unavailable"):
         await verifier.verify(provider.token(iss=nobody_listens))

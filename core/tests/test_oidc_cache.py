@@ -6,61 +6,19 @@ from __future__ import annotations
 import os
 import secrets
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 from redis.asyncio import Redis
 
-from api.testing_oidc import AUDIENCE, FakeClock, FakeProvider
-from api.testing_servers import free_port, serve_in_thread
-from core.adapters.oidc import OidcTokenVerifier, TrustedIssuer
+from api.testing_oidc import COOLDOWN, TTL, FakeClock, FakeProvider, oidc_verifier
+from api.testing_servers import free_port
 from core.adapters.redis_cache import RedisCache
-from core.interfaces.cache import Cache
 from core.interfaces.tokens import InvalidToken
 from core.testing import FakeCache
 
-TTL = 3600.0
-COOLDOWN = 60.0
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-
-
-@pytest.fixture(scope="module")
-def served_provider() -> Iterator[FakeProvider]:
-    provider = FakeProvider()
-    with serve_in_thread(provider.app()) as url:
-        provider.issuer = url
-        yield provider
-
-
-@pytest.fixture
-def provider(served_provider: FakeProvider) -> FakeProvider:
-    served_provider.reset()
-    return served_provider
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-async def http_client() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=httpx.Timeout(5.0)) as client:
-        yield client
-
-
-def make_verifier(
-    http_client: httpx.AsyncClient, issuer: str, clock: FakeClock, cache: Cache
-) -> OidcTokenVerifier:
-    return OidcTokenVerifier(
-        http_client,
-        [TrustedIssuer(issuer=issuer, audience=AUDIENCE)],
-        cache=cache,
-        cache_ttl_seconds=TTL,
-        refetch_cooldown_seconds=COOLDOWN,
-        clock=clock,
-    )
 
 
 @pytest.fixture
@@ -83,7 +41,7 @@ async def test_two_workers_sharing_redis_fetch_the_keys_once(
     clock: FakeClock,
     redis_caches: tuple[RedisCache, RedisCache],
 ) -> None:
-    first, second = (make_verifier(http_client, provider.issuer, clock, c) for c in redis_caches)
+    first, second = (oidc_verifier(http_client, provider.issuer, clock, c) for c in redis_caches)
 
     await first.verify(provider.token(sub="on-the-first"))
     claims = await second.verify(provider.token(sub="on-the-second"))
@@ -98,7 +56,7 @@ async def test_a_rotation_fetched_by_one_worker_serves_the_other(
     clock: FakeClock,
     redis_caches: tuple[RedisCache, RedisCache],
 ) -> None:
-    first, second = (make_verifier(http_client, provider.issuer, clock, c) for c in redis_caches)
+    first, second = (oidc_verifier(http_client, provider.issuer, clock, c) for c in redis_caches)
     await first.verify(provider.token())
     await second.verify(provider.token())
     clock.advance(COOLDOWN)
@@ -117,7 +75,7 @@ async def test_shared_keys_past_their_ttl_are_fetched_again(
     clock: FakeClock,
     redis_caches: tuple[RedisCache, RedisCache],
 ) -> None:
-    first, second = (make_verifier(http_client, provider.issuer, clock, c) for c in redis_caches)
+    first, second = (oidc_verifier(http_client, provider.issuer, clock, c) for c in redis_caches)
     await first.verify(provider.token())
     clock.advance(TTL)
 
@@ -131,7 +89,7 @@ async def test_an_unavailable_cache_falls_back_to_the_provider_and_this_processs
 ) -> None:
     cache = FakeCache()
     cache.down = True
-    verifier = make_verifier(http_client, provider.issuer, clock, cache)
+    verifier = oidc_verifier(http_client, provider.issuer, clock, cache)
 
     claims = [await verifier.verify(provider.token(sub=f"user-{n}")) for n in range(3)]
 
@@ -144,7 +102,7 @@ async def test_redis_down_and_provider_down_is_an_invalid_token_not_an_error(
 ) -> None:
     nobody_listens = f"http://127.0.0.1:{free_port()}"
     cache = RedisCache(f"redis://127.0.0.1:{free_port()}/0", socket_timeout=0.2)
-    verifier = make_verifier(http_client, nobody_listens, clock, cache)
+    verifier = oidc_verifier(http_client, nobody_listens, clock, cache)
     try:
         with pytest.raises(InvalidToken, match="unavailable"):
             await verifier.verify(provider.token(iss=nobody_listens))
@@ -162,7 +120,7 @@ async def test_a_malformed_cached_key_set_is_ignored(
 ) -> None:
     cache = FakeCache()
     await cache.set(f"oidc:jwks:{provider.issuer}", entry, ttl_seconds=60)
-    verifier = make_verifier(http_client, provider.issuer, clock, cache)
+    verifier = oidc_verifier(http_client, provider.issuer, clock, cache)
 
     assert (await verifier.verify(provider.token()))["sub"] == "user-1"
     assert provider.hits["jwks"] == 1
@@ -172,11 +130,11 @@ async def test_keys_from_the_shared_copy_still_refuse_a_forged_token(
     http_client: httpx.AsyncClient, provider: FakeProvider, clock: FakeClock
 ) -> None:
     cache = FakeCache()
-    first = make_verifier(http_client, provider.issuer, clock, cache)
+    first = oidc_verifier(http_client, provider.issuer, clock, cache)
     await first.verify(provider.token())
     forged = provider.token(key=provider.stranger, headers={"kid": provider.key.public.kid})
 
-    second = make_verifier(http_client, provider.issuer, clock, cache)
+    second = oidc_verifier(http_client, provider.issuer, clock, cache)
 
     with pytest.raises(InvalidToken):
         await second.verify(forged)
@@ -187,7 +145,7 @@ async def test_a_failed_key_fetch_forgets_the_shared_discovery(
     http_client: httpx.AsyncClient, provider: FakeProvider, clock: FakeClock
 ) -> None:
     cache = FakeCache()
-    verifier = make_verifier(http_client, provider.issuer, clock, cache)
+    verifier = oidc_verifier(http_client, provider.issuer, clock, cache)
     await verifier.verify(provider.token())
     assert await cache.get(f"oidc:discovery:{provider.issuer}") is not None
     clock.advance(COOLDOWN)
