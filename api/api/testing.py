@@ -18,6 +18,7 @@ import pytest
 from alembic.config import Config
 from dependency_injector import providers
 from pydantic import SecretStr
+from redis.asyncio import Redis
 from sqlalchemy import make_url, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
@@ -39,6 +40,7 @@ from core.settings import ArmatureSettings, Environment
 from core.testing import FakeAuthenticator
 
 DEFAULT_TEST_DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -187,3 +189,18 @@ async def client(container: ApplicationContainer) -> AsyncIterator[httpx.AsyncCl
     transport = httpx.ASGITransport(app=create_app(container))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         yield client
+
+
+def redis_test_prefix() -> str:
+    """A key prefix of one test's own in the shared test Redis."""
+    return f"armature-test-{secrets.token_hex(6)}:"
+
+
+async def delete_redis_keys(prefix: str, url: str = TEST_REDIS_URL) -> None:
+    """Delete every key under `prefix`: what one test left in the shared Redis."""
+    client = Redis.from_url(url)
+    try:
+        async for key in client.scan_iter(match=f"{prefix}*"):
+            await client.delete(key)
+    finally:
+        await client.aclose()

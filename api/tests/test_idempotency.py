@@ -6,7 +6,6 @@ TEST_REDIS_URL (default redis://127.0.0.1:6379/0), under a key prefix of its own
 
 import asyncio
 import logging
-import os
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,12 +15,12 @@ import httpx
 import pytest
 from dependency_injector import providers
 from fastapi import FastAPI, HTTPException
-from redis.asyncio import Redis
 
 from api.bootstrap import ApplicationContainer
 from api.errors import install_error_handlers
 from api.idempotency import IdempotencyConfig, IdempotencyMiddleware, valid_key
 from api.main import create_app
+from api.testing import TEST_REDIS_URL, delete_redis_keys, redis_test_prefix
 from api.testing_servers import free_port
 from core.adapters.memory_cache import InMemoryCache
 from core.adapters.redis_cache import RedisCache
@@ -30,7 +29,6 @@ from core.testing import FakeAuthenticator
 
 ITEMS = "/api/v1/items"
 PROBLEM = "application/problem+json"
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 def key() -> dict[str, str]:
@@ -168,14 +166,11 @@ async def cache(request: pytest.FixtureRequest) -> AsyncIterator[Cache]:
     if request.param == "memory":
         yield InMemoryCache()
         return
-    prefix = f"armature-test-{secrets.token_hex(6)}:"
-    redis_cache = RedisCache(REDIS_URL, prefix=prefix)
+    prefix = redis_test_prefix()
+    redis_cache = RedisCache(TEST_REDIS_URL, prefix=prefix)
     yield redis_cache
     await redis_cache.close()
-    client = Redis.from_url(REDIS_URL)
-    async for stale in client.scan_iter(match=f"{prefix}*"):
-        await client.delete(stale)
-    await client.aclose()
+    await delete_redis_keys(prefix)
 
 
 async def test_twenty_concurrent_duplicates_create_exactly_one_item(

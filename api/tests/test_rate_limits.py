@@ -5,7 +5,6 @@ never skip, without one. Each test writes under its own key prefix and deletes i
 """
 
 import logging
-import os
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -32,8 +31,8 @@ from api.rate_limits import (
     principal_key,
     rate_limit,
 )
+from api.testing import TEST_REDIS_URL
 
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 NOTHING_LISTENS = "redis://127.0.0.1:9/0"
 PROBLEM = "application/problem+json"
 ANONYMOUS = "203.0.113.9"
@@ -41,7 +40,7 @@ ANONYMOUS = "203.0.113.9"
 
 @pytest.fixture(scope="session")
 async def redis_url() -> str:
-    client = Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+    client = Redis.from_url(TEST_REDIS_URL, socket_connect_timeout=2)
     error: RedisError | None = None
     try:
         await client.ping()  # type: ignore[misc]  # redis-py types it sync-or-async
@@ -55,7 +54,7 @@ async def redis_url() -> str:
             "or point TEST_REDIS_URL at one",
             pytrace=False,
         )
-    return REDIS_URL
+    return TEST_REDIS_URL
 
 
 @pytest.fixture

@@ -6,21 +6,18 @@ never skip, without one. Each test writes under its own key prefix and deletes i
 """
 
 import asyncio
-import os
-import secrets
 import time
 from collections.abc import AsyncIterator
 
 import pytest
 from redis.asyncio import Redis
 
+from api.testing import TEST_REDIS_URL, delete_redis_keys, redis_test_prefix
 from api.testing_servers import free_port
 from core.adapters.memory_cache import InMemoryCache
 from core.adapters.redis_cache import RedisCache
 from core.interfaces.cache import MAX_VERSION, Cache, CacheUnavailable, Versioned
 from core.testing import FakeCache
-
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 class FakeClock:
@@ -33,28 +30,19 @@ class FakeClock:
         return self.now
 
 
-async def _delete_prefixed(prefix: str) -> None:
-    client = Redis.from_url(REDIS_URL)
-    try:
-        async for key in client.scan_iter(match=f"{prefix}*"):
-            await client.delete(key)
-    finally:
-        await client.aclose()
-
-
 @pytest.fixture(params=["memory", "redis", "fake"])
 async def cache(request: pytest.FixtureRequest) -> AsyncIterator[Cache]:
     """Each contract test runs on both adapters and the fake; Redis keys get their own prefix."""
     if request.param != "redis":
         yield InMemoryCache() if request.param == "memory" else FakeCache()
         return
-    prefix = f"armature-test-{secrets.token_hex(6)}:"
-    redis_cache = RedisCache(REDIS_URL, prefix=prefix)
+    prefix = redis_test_prefix()
+    redis_cache = RedisCache(TEST_REDIS_URL, prefix=prefix)
     try:
         yield redis_cache
     finally:
         await redis_cache.close()
-        await _delete_prefixed(prefix)
+        await delete_redis_keys(prefix)
 
 
 async def test_get_returns_what_set_stored_and_none_for_unknown_keys(cache: Cache) -> None:
@@ -248,9 +236,9 @@ async def test_redis_cache_on_an_unroutable_address_gives_up_within_its_timeout(
 
 
 async def test_redis_set_if_newer_survives_a_flushed_script_cache() -> None:
-    prefix = f"armature-test-{secrets.token_hex(6)}:"
-    cache = RedisCache(REDIS_URL, prefix=prefix)
-    admin = Redis.from_url(REDIS_URL)
+    prefix = redis_test_prefix()
+    cache = RedisCache(TEST_REDIS_URL, prefix=prefix)
+    admin = Redis.from_url(TEST_REDIS_URL)
     try:
         await cache.set_if_newer("item", b"v1", 1, ttl_seconds=60)
         await admin.script_flush()  # as a Redis restart does
@@ -261,19 +249,19 @@ async def test_redis_set_if_newer_survives_a_flushed_script_cache() -> None:
     finally:
         await admin.aclose()
         await cache.close()
-        await _delete_prefixed(prefix)
+        await delete_redis_keys(prefix)
 
 
 async def test_redis_versioned_entries_carry_their_ttl() -> None:
-    prefix = f"armature-test-{secrets.token_hex(6)}:"
-    cache = RedisCache(REDIS_URL, prefix=prefix)
-    admin = Redis.from_url(REDIS_URL)
+    prefix = redis_test_prefix()
+    cache = RedisCache(TEST_REDIS_URL, prefix=prefix)
+    admin = Redis.from_url(TEST_REDIS_URL)
     try:
         await cache.set_if_newer("item", b"v1", 1, ttl_seconds=30)
         ttl_ms = await admin.pttl(f"{prefix}item")
     finally:
         await admin.aclose()
         await cache.close()
-        await _delete_prefixed(prefix)
+        await delete_redis_keys(prefix)
 
     assert 29_000 < ttl_ms <= 30_000

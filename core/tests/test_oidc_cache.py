@@ -3,36 +3,29 @@ worker with Redis, and a cache that fails costs a fetch at most, never a refused
 
 from __future__ import annotations
 
-import os
-import secrets
 from collections import Counter
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from redis.asyncio import Redis
 
+from api.testing import TEST_REDIS_URL, delete_redis_keys, redis_test_prefix
 from api.testing_oidc import COOLDOWN, TTL, FakeClock, FakeProvider, oidc_verifier
 from api.testing_servers import free_port
 from core.adapters.redis_cache import RedisCache
 from core.interfaces.tokens import InvalidToken
 from core.testing import FakeCache
 
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-
 
 @pytest.fixture
 async def redis_caches() -> AsyncIterator[tuple[RedisCache, RedisCache]]:
     """Two clients of one Redis under one fresh prefix: two workers' caches."""
-    prefix = f"armature-test-{secrets.token_hex(6)}:"
-    caches = (RedisCache(REDIS_URL, prefix=prefix), RedisCache(REDIS_URL, prefix=prefix))
+    prefix = redis_test_prefix()
+    caches = (RedisCache(TEST_REDIS_URL, prefix=prefix), RedisCache(TEST_REDIS_URL, prefix=prefix))
     yield caches
     for cache in caches:
         await cache.close()
-    client = Redis.from_url(REDIS_URL)
-    async for key in client.scan_iter(match=f"{prefix}*"):
-        await client.delete(key)
-    await client.aclose()
+    await delete_redis_keys(prefix)
 
 
 async def test_two_workers_sharing_redis_fetch_the_keys_once(

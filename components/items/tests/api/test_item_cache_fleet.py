@@ -6,7 +6,6 @@ and the items go afterwards.
 """
 
 import asyncio
-import os
 import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -14,20 +13,19 @@ from dataclasses import dataclass
 import httpx
 import pytest
 from dependency_injector import providers
-from redis.asyncio import Redis
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.bootstrap import build_container
 from api.main import create_app
 from api.settings import Settings
+from api.testing import TEST_REDIS_URL, delete_redis_keys, redis_test_prefix
 from core.adapters.redis_cache import RedisCache
 from core.interfaces import Cache
 from core.settings import ArmatureSettings
 from core.testing import FakeAuthenticator, FakeCache
 from items.tables import item_table
 
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 ITEMS = "/api/v1/items"
 WRITERS = 16
 READERS = 6
@@ -59,11 +57,11 @@ async def processes(
     auth: dict[str, str],
 ) -> AsyncIterator[tuple[Process, Process]]:
     unlimited = settings.model_copy(update={"rate_limit_default": "1000000/minute"})
-    prefix = f"armature-test-{secrets.token_hex(6)}:"
+    prefix = redis_test_prefix()
     running: list[Process] = []
     for _ in range(2):
         container = build_container(unlimited, component_settings=component_settings)
-        cache = FakeCache(RedisCache(REDIS_URL, prefix=prefix), latency=_jitter)
+        cache = FakeCache(RedisCache(TEST_REDIS_URL, prefix=prefix), latency=_jitter)
         container.engine.override(providers.Object(postgres_engine))
         container.cache.override(providers.Object(cache))
         container.authenticator.override(providers.Object(authenticator))
@@ -74,10 +72,7 @@ async def processes(
     for process in running:
         await process.client.aclose()
         await process.cache.close()
-    direct = Redis.from_url(REDIS_URL)
-    async for key in direct.scan_iter(match=f"{prefix}*"):
-        await direct.delete(key)
-    await direct.aclose()
+    await delete_redis_keys(prefix)
     owner = authenticator.principal(auth["Authorization"].removeprefix("Bearer "))
     async with postgres_engine.begin() as connection:
         await connection.execute(

@@ -2,8 +2,6 @@
 that the last test cuts mid-traffic: reads fall back to the database, never to an error."""
 
 import asyncio
-import os
-import secrets
 from collections.abc import AsyncIterator
 from urllib.parse import urlsplit
 
@@ -11,14 +9,14 @@ import httpx
 import pytest
 from dependency_injector import providers
 from pydantic import SecretStr
-from redis.asyncio import Redis
 
 from api.bootstrap import ApplicationContainer
 from api.settings import Settings
+from api.testing import TEST_REDIS_URL, delete_redis_keys, redis_test_prefix
 from core.adapters.redis_cache import RedisCache
 from core.testing import FakeAuthenticator, TcpProxy
 
-REDIS = urlsplit(os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0"))
+REDIS = urlsplit(TEST_REDIS_URL)
 ITEMS = "/api/v1/items"
 
 
@@ -39,14 +37,11 @@ def settings(settings: Settings, proxy: TcpProxy) -> Settings:
 async def redis_cache(settings: Settings) -> AsyncIterator[RedisCache]:
     """A cache on the proxied Redis, under a prefix of this test's own."""
     assert settings.redis_url is not None
-    prefix = f"armature-test-{secrets.token_hex(6)}:"
+    prefix = redis_test_prefix()
     cache = RedisCache(settings.redis_url.get_secret_value(), prefix=prefix)
     yield cache
     await cache.close()
-    direct = Redis(host=REDIS.hostname or "127.0.0.1", port=REDIS.port or 6379)
-    async for key in direct.scan_iter(match=f"{prefix}*"):
-        await direct.delete(key)
-    await direct.aclose()
+    await delete_redis_keys(prefix)
 
 
 @pytest.fixture

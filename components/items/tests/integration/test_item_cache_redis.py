@@ -5,16 +5,15 @@ Redis keys live under a prefix of their own.
 """
 
 import asyncio
-import os
 import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from uuid import uuid4
 
 import pytest
-from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from api.testing import TEST_REDIS_URL, delete_redis_keys, redis_test_prefix
 from core.adapters.redis_cache import RedisCache
 from core.adapters.sqlalchemy import create_session_factory
 from core.errors import ConcurrentModification
@@ -28,7 +27,6 @@ from items.repository import SqlItemsUnitOfWork
 from items.serializers import ItemCreate, ItemRead, ItemUpdate
 from items.tables import item_table, start_mappers
 
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 OWNER = Principal(uuid4(), frozenset({"items:read", "items:write"}))
 WRITERS = 24
 READERS = 8
@@ -53,10 +51,10 @@ class Fleet:
 async def fleet(postgres_engine: AsyncEngine) -> AsyncIterator[Fleet]:
     start_mappers()
     session_factory = create_session_factory(postgres_engine)
-    prefix = f"armature-test-{secrets.token_hex(6)}:"
+    prefix = redis_test_prefix()
     caches = (
-        FakeCache(RedisCache(REDIS_URL, prefix=prefix), latency=_jitter),
-        FakeCache(RedisCache(REDIS_URL, prefix=prefix), latency=_jitter),
+        FakeCache(RedisCache(TEST_REDIS_URL, prefix=prefix), latency=_jitter),
+        FakeCache(RedisCache(TEST_REDIS_URL, prefix=prefix), latency=_jitter),
     )
     database = ItemsDeps(uow=lambda: SqlItemsUnitOfWork(session_factory))
     yield Fleet(
@@ -67,10 +65,7 @@ async def fleet(postgres_engine: AsyncEngine) -> AsyncIterator[Fleet]:
     )
     for cache in caches:
         await cache.close()
-    client = Redis.from_url(REDIS_URL)
-    async for key in client.scan_iter(match=f"{prefix}*"):
-        await client.delete(key)
-    await client.aclose()
+    await delete_redis_keys(prefix)
     async with postgres_engine.begin() as connection:
         await connection.execute(
             item_table.delete().where(item_table.c.owner_id == OWNER.account_id)
