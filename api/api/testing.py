@@ -191,6 +191,17 @@ async def client(container: ApplicationContainer) -> AsyncIterator[httpx.AsyncCl
         yield client
 
 
+@pytest.fixture
+async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """A migrated database of the test's own, for a served app or a command: SQLite, or
+    PostgreSQL when parametrized so (`api.testing_cli.on_both_databases`)."""
+    # Imported here: api.testing_servers imports this module.
+    from api.testing_servers import migrated_database  # noqa: PLC0415
+
+    async with migrated_database(getattr(request, "param", "sqlite"), tmp_path) as url:
+        yield url
+
+
 def redis_test_prefix() -> str:
     """A key prefix of one test's own in the shared test Redis."""
     return f"armature-test-{secrets.token_hex(6)}:"

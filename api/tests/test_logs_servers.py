@@ -6,28 +6,21 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from websockets.asyncio.client import connect
 
 from accounts.testing import PASSWORD, AccountsApi
 from api.testing import PROJECT_ROOT
-from api.testing_servers import free_port, migrated_database
+from api.testing_servers import free_port
 
 CONFIG = PROJECT_ROOT / "_DOCKER" / "gunicorn.conf.py"
 
 Lines = list[dict[str, Any]]
-
-
-@pytest.fixture
-async def database(tmp_path: Path) -> AsyncIterator[str]:
-    async with migrated_database("sqlite", tmp_path) as url:
-        yield url
 
 
 def server_env(database: str) -> dict[str, str]:

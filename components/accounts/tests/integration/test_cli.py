@@ -1,8 +1,6 @@
 """`armature accounts ...`: the same use cases as the API; errors are messages."""
 
 import sqlite3
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
@@ -10,17 +8,9 @@ from accounts import interface
 from accounts.serializers import SignUp
 from accounts.testing import PASSWORD
 from api.testing_cli import armature, cli_env, container_on, on_both_databases
-from api.testing_servers import migrated_database
 from core.settings import ArmatureSettings
 
 ANN = "ann@example.com"
-
-
-@pytest.fixture
-async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    """A migrated database of the test's own: SQLite, or PostgreSQL when parametrized so."""
-    async with migrated_database(getattr(request, "param", "sqlite"), tmp_path) as url:
-        yield url
 
 
 @pytest.fixture

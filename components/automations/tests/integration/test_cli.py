@@ -6,7 +6,6 @@ command runs the automation itself; with it, a real `armature worker` does.
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 from uuid import UUID, uuid4
 
 import aio_pika
@@ -17,7 +16,6 @@ from accounts.serializers import AccountAdminUpdate, SignUp
 from accounts.testing import PASSWORD, accounts_test_settings
 from api.events import METRICS_CONSUMER
 from api.testing_cli import armature, cli_env, container_on, on_both_databases, running_worker
-from api.testing_servers import migrated_database
 from automations import interface as automations
 from automations.component import component as automations_component
 from automations.serializers import AutomationCreate
@@ -39,13 +37,6 @@ class Story:
     item_id: UUID
     hello_id: UUID
     failing_id: UUID
-
-
-@pytest.fixture
-async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    """A migrated database of the test's own: SQLite, or PostgreSQL when parametrized so."""
-    async with migrated_database(getattr(request, "param", "sqlite"), tmp_path) as url:
-        yield url
 
 
 @pytest.fixture

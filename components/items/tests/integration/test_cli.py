@@ -1,8 +1,6 @@
 """`armature items ...`: the items use cases as a given account, from a real subprocess."""
 
-from collections.abc import AsyncIterator
 from decimal import Decimal
-from pathlib import Path
 from uuid import UUID
 
 import pytest
@@ -11,20 +9,12 @@ from accounts import interface as accounts
 from accounts.serializers import SignUp
 from accounts.testing import PASSWORD, accounts_test_settings
 from api.testing_cli import armature, cli_env, container_on, on_both_databases
-from api.testing_servers import migrated_database
 from core.adapters.jose_tokens import generate_signing_key_pem
 from core.settings import ArmatureSettings
 from items import interface as items
 from items.serializers import ItemCreate
 
 ANN, BOB = "ann@example.com", "bob@example.com"
-
-
-@pytest.fixture
-async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    """A migrated database of the test's own: SQLite, or PostgreSQL when parametrized so."""
-    async with migrated_database(getattr(request, "param", "sqlite"), tmp_path) as url:
-        yield url
 
 
 @pytest.fixture
