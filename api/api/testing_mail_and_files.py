@@ -12,14 +12,17 @@ import email.policy
 import ssl
 import tempfile
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from api.testing_servers import free_port
+
+if TYPE_CHECKING:
+    from types_aiobotocore_s3 import S3Client
 
 S3_REGION = "us-east-1"
 S3_ACCESS_KEY_ID = "testing"
@@ -40,8 +43,9 @@ def s3_server() -> Iterator[str]:
         server.stop()
 
 
-async def create_bucket(endpoint: str, bucket: str) -> None:
-    """Make the bucket on the S3 server unless it exists (the adapter assumes one)."""
+@asynccontextmanager
+async def _s3_client(endpoint: str) -> AsyncIterator[S3Client]:
+    """A client of the test S3 server."""
     from aiobotocore.session import get_session  # noqa: PLC0415
 
     async with get_session().create_client(
@@ -51,6 +55,12 @@ async def create_bucket(endpoint: str, bucket: str) -> None:
         aws_access_key_id=S3_ACCESS_KEY_ID,
         aws_secret_access_key=S3_SECRET_ACCESS_KEY,
     ) as client:
+        yield client
+
+
+async def create_bucket(endpoint: str, bucket: str) -> None:
+    """Make the bucket on the S3 server unless it exists (the adapter assumes one)."""
+    async with _s3_client(endpoint) as client:
         listed = await client.list_buckets()
         if bucket not in {found["Name"] for found in listed.get("Buckets", [])}:
             await client.create_bucket(Bucket=bucket)
@@ -58,15 +68,7 @@ async def create_bucket(endpoint: str, bucket: str) -> None:
 
 async def pending_uploads(endpoint: str, bucket: str) -> list[str]:
     """The keys of the bucket's unfinished multipart uploads."""
-    from aiobotocore.session import get_session  # noqa: PLC0415
-
-    async with get_session().create_client(
-        "s3",
-        endpoint_url=endpoint,
-        region_name=S3_REGION,
-        aws_access_key_id=S3_ACCESS_KEY_ID,
-        aws_secret_access_key=S3_SECRET_ACCESS_KEY,
-    ) as client:
+    async with _s3_client(endpoint) as client:
         uploads = await client.list_multipart_uploads(Bucket=bucket)
     return [str(upload["Key"]) for upload in uploads.get("Uploads", [])]
 
