@@ -12,29 +12,34 @@ import pytest
 from api.testing import TEST_REDIS_URL, delete_redis_keys, redis_test_prefix
 from api.testing_oidc import COOLDOWN, TTL, FakeClock, FakeProvider, oidc_verifier
 from api.testing_servers import free_port
+from core.adapters.oidc import OidcTokenVerifier
 from core.adapters.redis_cache import RedisCache
 from core.interfaces.tokens import InvalidToken
 from core.testing import FakeCache
 
+Workers = tuple[OidcTokenVerifier, OidcTokenVerifier]
+
 
 @pytest.fixture
-async def redis_caches() -> AsyncIterator[tuple[RedisCache, RedisCache]]:
-    """Two clients of one Redis under one fresh prefix: two workers' caches."""
+async def workers(
+    http_client: httpx.AsyncClient, provider: FakeProvider, clock: FakeClock
+) -> AsyncIterator[Workers]:
+    """Two workers' verifiers, each with its own client of one Redis, under a fresh prefix."""
     prefix = redis_test_prefix()
     caches = (RedisCache(TEST_REDIS_URL, prefix=prefix), RedisCache(TEST_REDIS_URL, prefix=prefix))
-    yield caches
+    yield (
+        oidc_verifier(http_client, provider.issuer, clock, caches[0]),
+        oidc_verifier(http_client, provider.issuer, clock, caches[1]),
+    )
     for cache in caches:
         await cache.close()
     await delete_redis_keys(prefix)
 
 
 async def test_two_workers_sharing_redis_fetch_the_keys_once(
-    http_client: httpx.AsyncClient,
-    provider: FakeProvider,
-    clock: FakeClock,
-    redis_caches: tuple[RedisCache, RedisCache],
+    workers: Workers, provider: FakeProvider
 ) -> None:
-    first, second = (oidc_verifier(http_client, provider.issuer, clock, c) for c in redis_caches)
+    first, second = workers
 
     await first.verify(provider.token(sub="on-the-first"))
     claims = await second.verify(provider.token(sub="on-the-second"))
@@ -44,12 +49,9 @@ async def test_two_workers_sharing_redis_fetch_the_keys_once(
 
 
 async def test_a_rotation_fetched_by_one_worker_serves_the_other(
-    http_client: httpx.AsyncClient,
-    provider: FakeProvider,
-    clock: FakeClock,
-    redis_caches: tuple[RedisCache, RedisCache],
+    workers: Workers, provider: FakeProvider, clock: FakeClock
 ) -> None:
-    first, second = (oidc_verifier(http_client, provider.issuer, clock, c) for c in redis_caches)
+    first, second = workers
     await first.verify(provider.token())
     await second.verify(provider.token())
     clock.advance(COOLDOWN)
@@ -63,12 +65,9 @@ async def test_a_rotation_fetched_by_one_worker_serves_the_other(
 
 
 async def test_shared_keys_past_their_ttl_are_fetched_again(
-    http_client: httpx.AsyncClient,
-    provider: FakeProvider,
-    clock: FakeClock,
-    redis_caches: tuple[RedisCache, RedisCache],
+    workers: Workers, provider: FakeProvider, clock: FakeClock
 ) -> None:
-    first, second = (oidc_verifier(http_client, provider.issuer, clock, c) for c in redis_caches)
+    first, second = workers
     await first.verify(provider.token())
     clock.advance(TTL)
 
