@@ -17,14 +17,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import get_args
 
-from pydantic import SecretStr
 from pydantic.fields import FieldInfo
 
 from api.settings import Settings
 from core.components import discover_components
-from core.settings import DEFAULT_SECRETS_DIR, ArmatureSettings
+from core.settings import DEFAULT_SECRETS_DIR, ArmatureSettings, is_secret
 
 START = "<!-- settings:start -->"
 END = "<!-- settings:end -->"
@@ -137,7 +135,7 @@ def field_row(name: str, field: FieldInfo) -> SettingRow:
     extra = field.json_schema_extra if isinstance(field.json_schema_extra, Mapping) else {}
     if unknown := set(extra) - {PRODUCTION, SHOWN_DEFAULT}:
         raise UndocumentedSetting(f"{name} has unknown json_schema_extra keys: {sorted(unknown)}")
-    secret = _is_secret(field.annotation)
+    secret = is_secret(field.annotation)
     production = str(extra.get(PRODUCTION, ""))
     if secret:
         # check() refuses an empty or placeholder secret in production (core.settings).
@@ -200,10 +198,6 @@ def _markers(text: str) -> tuple[int, int]:
     if start < 0 or end < 0:
         raise ValueError(f"no {START} ... {END} block to hold the settings reference")
     return start, end + len(END)
-
-
-def _is_secret(annotation: object) -> bool:
-    return annotation is SecretStr or any(_is_secret(arg) for arg in get_args(annotation))
 
 
 def _qualified(cls: type) -> str:

@@ -151,12 +151,13 @@ class _WithoutSecrets(PydanticBaseSettingsSource):
 def secret_fields(settings_cls: type[BaseModel]) -> Iterator[str]:
     """The names of the fields typed `SecretStr` (or `SecretStr | None`)."""
     for name, field in settings_cls.model_fields.items():
-        if _is_secret(field.annotation):
+        if is_secret(field.annotation):
             yield name
 
 
-def _is_secret(annotation: object) -> bool:
-    return annotation is SecretStr or any(_is_secret(arg) for arg in get_args(annotation))
+def is_secret(annotation: object) -> bool:
+    """Whether a field of this type holds a secret: `SecretStr`, alone or in a union."""
+    return annotation is SecretStr or any(is_secret(arg) for arg in get_args(annotation))
 
 
 def _paths(configured: object) -> list[Path]:

@@ -5,7 +5,7 @@
 from typing import Annotated, Any
 from uuid import UUID
 
-from dependency_injector.wiring import Provide, inject
+from dependency_injector.wiring import inject
 from fastapi import APIRouter, Depends, Query, Request, Response, Security, status
 from fastapi.security import OAuth2PasswordRequestFormStrict
 
@@ -23,6 +23,7 @@ from accounts.serializers import (
 from accounts.tokens import TokenService
 from api.rate_limits import enforce_login_limits
 from api.security import TOKEN_URL, authenticated
+from core.injection import Provide
 from core.problems import problem_responses
 from core.security import ADMIN_SCOPE, Principal
 

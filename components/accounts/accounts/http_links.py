@@ -4,13 +4,14 @@
 # from evaluated signatures.
 from typing import Annotated
 
-from dependency_injector.wiring import Provide, inject
+from dependency_injector.wiring import inject
 from fastapi import APIRouter, Depends, Request, status
 
 from accounts import interface
 from accounts.dependencies import AccountsDeps
 from accounts.serializers import Accepted, EmailRequest, LinkToken, PasswordReset
 from api.rate_limits import enforce_login_limits
+from core.injection import Provide
 from core.problems import problem_responses
 
 router = APIRouter(prefix="/auth", tags=["accounts"])

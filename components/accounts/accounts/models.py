@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 from uuid import UUID, uuid4
 
 from core.events import RecordsEvents
@@ -105,9 +104,9 @@ class Account(RecordsEvents):
         self.version += 1
         self.updated_at = now
 
-    def _record(self, event_type: str, now: datetime, **data: Any) -> None:
+    def _record(self, event_type: str, now: datetime) -> None:
         # Who and where to, never a secret: the worker makes the link when it sends the mail.
-        payload = {"account_id": str(self.id), "email": self.email, **data}
+        payload = {"account_id": str(self.id), "email": self.email}
         self.record_event(
             Message(type=event_type, data=payload, occurred_at=now, audience=str(self.id))
         )

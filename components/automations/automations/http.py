@@ -6,7 +6,7 @@
 from typing import Annotated
 from uuid import UUID
 
-from dependency_injector.wiring import Provide, inject
+from dependency_injector.wiring import inject
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, Security, status
 
 from api.security import authenticated
@@ -22,6 +22,7 @@ from automations.serializers import (
     RunRead,
 )
 from core.etags import etag_for, versions_from_if_match
+from core.injection import Provide
 from core.problems import problem_responses
 from core.security import Principal
 

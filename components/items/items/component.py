@@ -26,10 +26,12 @@ component = Component(
     },
     commands="items.cli:app",
     # The item cache follows every change to an existing item (and repairs what a request
-    # could not). Not creations: no copy of a new item can be stale, its first read caches it.
+    # could not).
     consumers=(
-        Consumer(interface.CACHE_CONSUMER, "item.updated", interface.refresh_cached_item),
-        Consumer(interface.CACHE_CONSUMER, "item.deleted", interface.refresh_cached_item),
+        *(
+            Consumer(interface.CACHE_CONSUMER, event, interface.refresh_cached_item)
+            for event in interface.CACHED_EVENTS
+        ),
         # An item's files go after the item, from the worker: a storage outage never blocks
         # the delete, and the queue redelivers until every file is gone.
         Consumer(

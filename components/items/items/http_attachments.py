@@ -6,13 +6,14 @@
 from typing import Annotated
 from uuid import UUID
 
-from dependency_injector.wiring import Provide, inject
+from dependency_injector.wiring import inject
 from fastapi import APIRouter, Depends, Request, Response, Security, status
 from fastapi.responses import RedirectResponse, StreamingResponse
 
 from api.security import authenticated
 from api.uploads import MULTIPART_DOC, streamed_file, streams_body
 from core.disposition import content_disposition
+from core.injection import Provide
 from core.problems import problem_responses
 from core.security import Principal
 from items import interface

@@ -58,20 +58,10 @@ async def upload_attachment(
 
 async def list_attachments(deps: ItemsDeps, *, item_id: UUID, actor: Principal) -> AttachmentList:
     """The item's attachments, oldest first; ItemNotFound."""
-    async with deps.uow() as uow:
+    async with deps.reader() as uow:
         await _visible_item(uow, item_id, actor)
         attachments = await uow.attachments.of_item(item_id)
         return AttachmentList(items=[AttachmentRead.model_validate(a) for a in attachments])
-
-
-async def get_attachment(
-    deps: ItemsDeps, *, item_id: UUID, attachment_id: UUID, actor: Principal
-) -> AttachmentRead:
-    """One attachment's metadata; ItemNotFound or AttachmentNotFound."""
-    async with deps.uow() as uow:
-        return AttachmentRead.model_validate(
-            await _visible_attachment(uow, item_id, attachment_id, actor)
-        )
 
 
 async def download_attachment(
@@ -79,7 +69,7 @@ async def download_attachment(
 ) -> AttachmentDownload:
     """A signed URL of the file when the storage has them, else its bytes as a stream;
     ItemNotFound or AttachmentNotFound."""
-    async with deps.uow() as uow:
+    async with deps.reader() as uow:
         attachment = await _visible_attachment(uow, item_id, attachment_id, actor)
         read, key = AttachmentRead.model_validate(attachment), attachment.storage_key
     url = await deps.files.download_url(
@@ -105,7 +95,7 @@ async def delete_attachment(
 
     A storage outage fails the request before anything changed.
     """
-    async with deps.uow() as uow:
+    async with deps.reader() as uow:
         key = (await _visible_attachment(uow, item_id, attachment_id, actor)).storage_key
     await deps.files.delete(key)
     async with deps.uow() as uow:

@@ -1,4 +1,4 @@
-"""How items react to their own events: the item cache follows every committed change."""
+"""How items react to their own events: the item cache follows every change to an item."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from items.dependencies import ItemsDeps
 from items.serializers import ItemRead
 
 CACHE_CONSUMER = "items.cache"
-# The events that carry the item's state (`item.*` may one day match others).
-_ITEM_STATES = frozenset({"item.created", "item.updated", "item.deleted"})
+# What the cache consumer hears: not creations, since no copy of a new item can be stale
+# and its first read caches it.
+CACHED_EVENTS = ("item.updated", "item.deleted")
 
 
 async def refresh_cached_item(deps: ItemsDeps, message: Message) -> None:
@@ -17,8 +18,6 @@ async def refresh_cached_item(deps: ItemsDeps, message: Message) -> None:
     Idempotent and order-proof: an event older than the cached version changes nothing. A
     cache that does not answer fails the delivery, so the queue retries it.
     """
-    if message.type not in _ITEM_STATES:
-        return
     item = ItemRead.model_validate(message.data["item"])
     if message.type == "item.deleted":
         await deps.cache.forget(item.id, item.version, strict=True)

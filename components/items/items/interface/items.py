@@ -36,7 +36,7 @@ async def get_item(deps: ItemsDeps, *, item_id: UUID, actor: Principal) -> ItemR
     """
     item = await deps.cache.get(item_id)
     if item is None:
-        async with deps.uow() as uow:
+        async with deps.reader() as uow:
             item = ItemRead.model_validate(await _existing(uow, item_id, actor))
         await deps.cache.put(item)
     if not actor.may_see(item.owner_id):
