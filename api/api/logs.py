@@ -35,8 +35,10 @@ _SILENCED = ("uvicorn.access", "gunicorn.access")
 _SENSITIVE_KEY = re.compile(
     r"authorization|cookie|passw|secret|token|api[_-]?key|refresh|credential", re.IGNORECASE
 )
+# Words that make a name sensitive: one list for the names and for the prefilter below.
+_SENSITIVE_WORDS = r"passw|secret|token|api[_-]?key|refresh"
 # `\w` rather than a class with `-`: one word is one start, so the scan stays linear.
-_NAME = r"\w*(?:passw|secret|token|api[_-]?key|refresh)\w*"
+_NAME = rf"\w*(?:{_SENSITIVE_WORDS})\w*"
 _QUOTED = r"""(?:"[^"\n]*"|'[^'\n]*')"""
 _SENSITIVE_TEXT = (
     (re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9._~+/=-]+"), r"\1 [redacted]"),
@@ -55,7 +57,7 @@ _SENSITIVE_TEXT = (
     (re.compile(r"(?im)\b((?:set-)?cookie:[ \t]*)\S[^\n]*"), r"\1[redacted]"),
 )
 # Each pattern of _SENSITIVE_TEXT contains one of these; text without any is left as it is.
-_MAYBE_SENSITIVE = re.compile(r"(?i)bearer|eyJ|passw|secret|token|api[_-]?key|refresh|://|cookie")
+_MAYBE_SENSITIVE = re.compile(rf"(?i)bearer|eyJ|{_SENSITIVE_WORDS}|://|cookie")
 REDACTED = "[redacted]"
 
 
