@@ -5,8 +5,8 @@ be cheap. `bench` passes everything through the environment:
 
 - BENCH_ACCOUNTS: a JSON file of the seeded accounts, `[{"email", "password", "token"}]`;
   `token` is a bearer token (for the bare reference: the account id itself).
-- BENCH_RATE and BENCH_USERS: when set, the users together send BENCH_RATE requests/s
-  (constant throughput) instead of as many as the server answers.
+- BENCH_RATE and BENCH_USERS: when set, the users together send BENCH_RATE requests/s as
+  independent arrivals (a Poisson process) instead of as many as the server answers.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from locust import FastHttpUser, between, constant_throughput, task
+from locust import FastHttpUser, between, task
 
 ITEMS = "/api/v1/items"
 AUTOMATION_CODE = "print(event['item']['name'])"
@@ -37,7 +37,26 @@ def _pacing() -> Callable[[Any], float]:
     rate = os.environ.get("BENCH_RATE")
     if not rate:
         return between(0, 0)
-    return constant_throughput(float(rate) / int(os.environ.get("BENCH_USERS", "1")))
+    return poisson_arrivals(float(rate) / int(os.environ.get("BENCH_USERS", "1")))
+
+
+def poisson_arrivals(rate_per_user: float) -> Callable[[Any], float]:
+    """Each user starts its requests at the times of its own Poisson process.
+
+    locust's `constant_throughput` keeps users that started together in step: they all fire
+    in the same instant, and the server sees bursts of every user at once, which measures
+    the queue of a burst rather than latency at the rate. Exponential gaps, drawn from each
+    user's schedule (not from when its last answer came), keep the rate and break the step.
+    """
+
+    def wait_time(user: Any) -> float:
+        now = time.monotonic()
+        scheduled = getattr(user, "next_arrival", now) + random.expovariate(rate_per_user)
+        user.next_arrival = scheduled
+        # Behind its schedule (a slow answer), a user starts at once and catches up.
+        return max(scheduled - now, 0.0)
+
+    return wait_time
 
 
 ACCOUNTS = _accounts() if "BENCH_ACCOUNTS" in os.environ else []

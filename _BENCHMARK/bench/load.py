@@ -46,6 +46,8 @@ class Outcome:
     stats: dict[str, dict[str, str]]
     usage: Usage
     seconds: float
+    # p50/p95/p99 ms of the upstream times nginx logged (bench.edge); {} when not via nginx.
+    upstream_ms: dict[int, float] = field(default_factory=dict)
 
 
 class Sampler(threading.Thread):

@@ -69,6 +69,11 @@ class Figures:
     def percentile(self, column: str) -> float:
         return statistics.median(self._aggregated(column))
 
+    def upstream_percentile(self, percent: int) -> float | None:
+        """The median over the runs of nginx's view (bench.edge); None when none was read."""
+        values = [run.upstream_ms[percent] for run in self.runs if percent in run.upstream_ms]
+        return statistics.median(values) if values else None
+
     @property
     def requests(self) -> int:
         return int(sum(self._aggregated("Request Count")))

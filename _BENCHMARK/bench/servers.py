@@ -48,6 +48,8 @@ class Running:
     direct_url: str
     pids: dict[str, int] = field(default_factory=dict)
     logs: list[Path] = field(default_factory=list)
+    # nginx's access lines: the time each request spent upstream, as the edge saw it.
+    edge_log: Path | None = None
 
     def url(self, *, via_nginx: bool) -> str:
         return self.nginx_url if via_nginx else self.direct_url
@@ -105,7 +107,8 @@ def armature(settings: Settings, workers: int) -> Iterator[Running]:
         _run([str(SERVE), "start"], env, serve_dir / "start.log")
         pids = {name: _pid(serve_dir, pid) for name, pid in STACK_PROCESSES.items()}
         logs = [serve_dir / "gunicorn.log", serve_dir / "worker.log"]
-        yield Running(_local(env["NGINX_PORT"]), _local(env["API_PORT"]), pids, logs)
+        nginx_url, direct_url = _local(env["NGINX_PORT"]), _local(env["API_PORT"])
+        yield Running(nginx_url, direct_url, pids, logs, serve_dir / "nginx.log")
     finally:
         subprocess.run([str(SERVE), "stop"], env=env, check=False, capture_output=True)
 
@@ -129,7 +132,8 @@ def bare(settings: Settings, workers: int) -> Iterator[Running]:
         _wait_healthy(f"http://127.0.0.1:{port}/health", server)
         with _nginx(folder, port) as (edge, edge_port):
             pids = {"server": server.pid, "nginx": edge.pid}
-            yield Running(_local(edge_port), _local(port), pids, [folder / "gunicorn.log"])
+            logs = [folder / "gunicorn.log"]
+            yield Running(_local(edge_port), _local(port), pids, logs, folder / "nginx.log")
 
 
 @contextmanager

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -11,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench import data
+from bench import data, edge
 from bench.load import Load, Outcome, run_locust
 from bench.plan import KEEP_HTML, Configuration, Figures
 from bench.servers import Running, Settings, armature, bare
@@ -55,9 +56,13 @@ class Session:
             warmup = Load(load.scenario, load.users, self.options.warmup, load.rate)
             run_locust(url, pids, warmup, accounts, None)
         marks = {log: log.stat().st_size for log in running.logs if log.exists()}
+        edge_mark = edge.log_size(running.edge_log)
         outcome = run_locust(url, pids, load, accounts, prefix)
         _keep_errors(marks, prefix.with_name(f"{prefix.name}_server_errors.log"))
-        return outcome
+        if not configuration.via_nginx:
+            return outcome
+        upstream = edge.upstream_percentiles(running.edge_log, edge_mark)
+        return dataclasses.replace(outcome, upstream_ms=upstream)
 
     def accounts_for(self, app: str, running: Running) -> Path:
         """Armature's carry tokens from the first stack started (the signing key persists)."""
