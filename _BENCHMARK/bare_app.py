@@ -46,7 +46,8 @@ def create_app() -> FastAPI:
         request: Request, authorization: str = Header(), limit: int = 20, offset: int = 0
     ) -> Response:
         owner = _owner(authorization)
-        async with request.app.state.pool.acquire() as connection, connection.transaction():
+        # No transaction, as Armature's read-only units: each statement commits on its own.
+        async with request.app.state.pool.acquire() as connection:
             rows = await connection.fetch(_LIST, owner, limit, offset)
             total = await connection.fetchval(_COUNT, owner)
         page = {"items": [_item(row) for row in rows], "total": total}
