@@ -11,6 +11,7 @@ unverified, so the locustfile sends the same requests to both.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import uuid
@@ -24,6 +25,7 @@ import asyncpg
 from fastapi import FastAPI, Header, Request, Response
 
 DATABASE_URL = "BARE_DATABASE_URL"
+GC_YOUNG_THRESHOLD = 7000
 _COLUMNS = "id, owner_id, name, description, price, version, created_at, updated_at"
 _LIST = (
     f"SELECT {_COLUMNS} FROM item WHERE owner_id = $1 "  # noqa: S608 (constants only)
@@ -86,6 +88,10 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     url = os.environ[DATABASE_URL].replace("postgresql+asyncpg://", "postgresql://")
     # Armature's pool: 10 connections plus 10 of overflow per worker.
     app.state.pool = await asyncpg.create_pool(url, min_size=2, max_size=20)
+    # The garbage collector as Armature's workers set it (_DOCKER/gunicorn.conf.py).
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
     try:
         yield
     finally:
