@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import psutil
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -53,6 +54,10 @@ class Running:
 
     def url(self, *, via_nginx: bool) -> str:
         return self.nginx_url if via_nginx else self.direct_url
+
+    def exited(self) -> list[str]:
+        """The process groups whose root has exited: a run without them measures less work."""
+        return [name for name, pid in self.pids.items() if not _alive(pid)]
 
     def measured(self, *, via_nginx: bool) -> dict[str, int]:
         """The process groups a run measures: nginx only when the load goes through it."""
@@ -191,6 +196,13 @@ def _run(command: list[str], env: dict[str, str], log: Path) -> None:
         )
     if result.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed; see {log}:\n{log.read_text()[-3000:]}")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
 
 
 def _local(port: int | str) -> str:

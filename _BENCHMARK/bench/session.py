@@ -48,6 +48,7 @@ class Session:
     ) -> Outcome:
         """A warm-up, then the measured run, on a database reset to the seeded rows."""
         asyncio.run(data.reset(self.settings.database_url, self.seeded))
+        _require_alive(running, "before")
         url = running.url(via_nginx=configuration.via_nginx)
         pids = running.measured(via_nginx=configuration.via_nginx)
         accounts = self.accounts_for(configuration.app, running)
@@ -59,6 +60,7 @@ class Session:
         edge_mark = edge.log_size(running.edge_log)
         outcome = run_locust(url, pids, load, accounts, prefix)
         _keep_errors(marks, prefix.with_name(f"{prefix.name}_server_errors.log"))
+        _require_alive(running, "during")
         if not configuration.via_nginx:
             return outcome
         upstream = edge.upstream_percentiles(running.edge_log, edge_mark)
@@ -75,6 +77,19 @@ class Session:
             path = self.settings.folder / f"accounts-{app}.json"
             self.accounts[app] = data.write_accounts(path, accounts, tokens)
         return self.accounts[app]
+
+
+def _require_alive(running: Running, when: str) -> None:
+    """A stack whose worker died (say, refusing to run automations unisolated) would still
+    answer, and be measured doing less than it should: stop the bench instead."""
+    if exited := running.exited():
+        # The logs' last lines: their folder goes with the bench's workspace.
+        tails = "".join(f"\n--- {log}\n{_tail(log)}" for log in running.logs if log.exists())
+        raise RuntimeError(f"{', '.join(exited)} exited {when} the run{tails}")
+
+
+def _tail(log: Path, characters: int = 1500) -> str:
+    return log.read_text(encoding="utf-8", errors="replace")[-characters:]
 
 
 def _keep_errors(marks: dict[Path, int], destination: Path) -> None:
