@@ -123,3 +123,41 @@ async def test_a_spoofed_forwarded_for_does_not_change_the_client_ip(stack: Stac
     lines = await eventually(logged, within=5)
     assert [(line["route"], line["client_ip"]) for line in lines] == [("/health", "127.0.0.2")]
     assert request_id in stack.log("nginx")
+
+
+async def test_nginx_refuses_an_oversized_body_naming_the_limit_of_its_route(
+    stack: Stack,
+) -> None:
+    upload_path = f"/api/v1/items/{uuid.uuid4()}/attachments"
+
+    json_body = await declared_body_answer(stack.url, "/api/v1/items", 2 * 2**20)
+    upload = await declared_body_answer(stack.url, upload_path, 12 * 2**20)
+
+    assert (json_body.status_code, upload.status_code) == (413, 413)
+    assert json_body.headers["content-type"] == "application/problem+json"
+    assert json_body.json()["detail"] == "The request body exceeds the limit of 1048576 bytes."
+    assert upload.json()["detail"] == "The request body exceeds the limit of 11534336 bytes."
+
+
+async def declared_body_answer(base_url: str, path: str, length: int) -> httpx.Response:
+    """The answer to a POST that declares `length` bytes of body and sends none of them:
+    what nginx says from the headers alone, before a byte of the body arrives."""
+    url = httpx.URL(base_url)
+    assert url.port is not None
+    reader, writer = await asyncio.open_connection(url.host, url.port)
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: {url.host}\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {length}\r\nConnection: close\r\n\r\n"
+    )
+    writer.write(head.encode())
+    await writer.drain()
+    answer = await asyncio.wait_for(reader.read(), timeout=10)
+    writer.close()
+    status_line, _, rest = answer.partition(b"\r\n")
+    header_block, _, body = rest.partition(b"\r\n\r\n")
+    headers = [line.split(b":", 1) for line in header_block.split(b"\r\n")]
+    return httpx.Response(
+        int(status_line.split()[1]),
+        headers=[(name.strip(), value.strip()) for name, value in headers],
+        content=body,
+    )
