@@ -18,7 +18,9 @@ from core.interfaces import Repository, UnitOfWork
 
 
 class AccountRepository(Repository[Account], Protocol):
-    async def by_email(self, email: str) -> Account | None: ...
+    async def by_email(self, email: str) -> Account | None:
+        """The account with this address, in any letter case (addresses are stored lower)."""
+        ...
 
     async def by_identity(self, issuer: str, subject: str) -> Account | None: ...
 

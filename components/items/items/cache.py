@@ -54,7 +54,7 @@ class ItemCache:
             return None
         try:
             entry = await self._cache.get_versioned(_key(item_id))
-        except (CacheUnavailable, TimeoutError) as exc:
+        except CacheUnavailable as exc:
             self._failed(exc)
             return None
         self._answered()
@@ -79,7 +79,7 @@ class ItemCache:
             return
         try:
             await self._cache.set_if_newer(_key(item_id), value, version, self._ttl)
-        except (CacheUnavailable, TimeoutError) as exc:
+        except CacheUnavailable as exc:
             self._distrust(item_id, version)
             if strict:
                 raise CacheUnavailable(f"item {item_id} not cached: {exc}") from exc

@@ -7,7 +7,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 
-from core.interfaces.cache import Cache, Versioned, decode_versioned, encode_versioned
+from core.interfaces.cache import Cache, decode_versioned, encode_versioned
 
 DEFAULT_MAX_ENTRIES = 10_000
 
@@ -52,12 +52,6 @@ class InMemoryCache(Cache):
                 return False
             self._store(key, value, expires_at)
             return True
-
-    async def get_versioned(self, key: str) -> Versioned | None:
-        """The entry `set_if_newer` stored, or None when absent, expired or not versioned."""
-        with self._lock:
-            stored = self._live(key)
-        return None if stored is None else decode_versioned(stored)
 
     async def set_if_newer(self, key: str, value: bytes, version: int, ttl_seconds: float) -> bool:
         """Store the value under `version` unless the key holds this or a higher version."""

@@ -14,9 +14,7 @@ from redis.exceptions import RedisError
 from core.interfaces.cache import (
     Cache,
     CacheUnavailable,
-    Versioned,
     check_version,
-    decode_versioned,
 )
 
 T = TypeVar("T")
@@ -71,11 +69,6 @@ class RedisCache(Cache):
             self._redis.set(self._prefix + key, value, px=_milliseconds(ttl_seconds), nx=True)
         )
         return bool(stored)
-
-    async def get_versioned(self, key: str) -> Versioned | None:
-        """The entry `set_if_newer` stored, or None when absent, expired or not versioned."""
-        stored = await self.get(key)
-        return None if stored is None else decode_versioned(stored)
 
     async def set_if_newer(self, key: str, value: bytes, version: int, ttl_seconds: float) -> bool:
         """Store the value under `version` unless the key holds this or a higher version."""

@@ -38,9 +38,10 @@ class Cache(abc.ABC):
     async def add(self, key: str, value: bytes, ttl_seconds: float) -> bool:
         """Store the value only when the key is absent, atomically; True when stored."""
 
-    @abc.abstractmethod
     async def get_versioned(self, key: str) -> Versioned | None:
         """The entry `set_if_newer` stored, or None when absent, expired or not versioned."""
+        stored = await self.get(key)
+        return None if stored is None else decode_versioned(stored)
 
     @abc.abstractmethod
     async def set_if_newer(self, key: str, value: bytes, version: int, ttl_seconds: float) -> bool:

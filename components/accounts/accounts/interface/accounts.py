@@ -73,7 +73,7 @@ async def get_account(deps: AccountsDeps, *, account_id: UUID) -> AccountRead:
 async def find_account(deps: AccountsDeps, *, email: str) -> AccountRead:
     """The account with this email (in any case); AccountNotFound otherwise."""
     async with deps.uow() as uow:
-        account = await uow.accounts.by_email(email.strip().lower())
+        account = await uow.accounts.by_email(email.strip())
         if account is None:
             raise AccountNotFound(email)
         return AccountRead.model_validate(account)

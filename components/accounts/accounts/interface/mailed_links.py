@@ -27,7 +27,7 @@ async def request_email_verification(deps: AccountsDeps, *, email: str) -> None:
     """Mail a new verification link when an unverified account has this address; else nothing
     (and the caller cannot tell which)."""
     async with deps.uow() as uow:
-        account = await uow.accounts.by_email(email.strip().lower())
+        account = await uow.accounts.by_email(email.strip())
         if account is not None and account.request_verification(deps.clock()):
             await uow.commit()
 
@@ -46,7 +46,7 @@ async def request_password_reset(deps: AccountsDeps, *, email: str) -> None:
     """Mail a reset link when a live account with a password has this address; else nothing
     (and the caller cannot tell which)."""
     async with deps.uow() as uow:
-        account = await uow.accounts.by_email(email.strip().lower())
+        account = await uow.accounts.by_email(email.strip())
         if account is not None and account.request_password_reset(deps.clock()):
             await uow.commit()
 

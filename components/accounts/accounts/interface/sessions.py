@@ -25,7 +25,7 @@ async def sign_in_with_password(
 ) -> TokenPair:
     """A token pair for valid credentials; InvalidCredentials otherwise, in the same time."""
     async with deps.uow() as uow:
-        account = await uow.accounts.by_email(email.lower())
+        account = await uow.accounts.by_email(email)
         valid, rehashed = await deps.passwords.verify(
             password, account.password_hash if account else None
         )
@@ -85,7 +85,7 @@ async def authenticate(deps: AccountsDeps, *, access_token: str) -> Principal:
 async def principal_for_email(deps: AccountsDeps, *, email: str) -> Principal:
     """The email's account as a principal with all its scopes; AccountNotFound, Unauthenticated."""
     async with deps.uow() as uow:
-        account = await uow.accounts.by_email(email.strip().lower())
+        account = await uow.accounts.by_email(email.strip())
         if account is None:
             raise AccountNotFound(email)
         if account.disabled:
