@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import charts, data, pagination, report
+from bench import broker, charts, data, pagination, report
 from bench.plan import HEADLINE, JOURNEY, REFERENCE, SEED, SMOKE, Figures
 from bench.servers import ROOT, Running, Settings
 from bench.session import Session, half_peak, peak_rounds, progress
@@ -59,7 +59,8 @@ def options() -> argparse.Namespace:
 
 @contextmanager
 def workspace(smoke: bool) -> Iterator[Settings]:
-    """A folder nginx's workers can enter, and a database of the run's own; both removed after."""
+    """A folder nginx's workers can enter, a database and an exchange of the run's own; all
+    removed after."""
     folder = Path(tempfile.mkdtemp(prefix="armature-bench-"))
     folder.chmod(0o755)
     name = f"armature_bench_smoke_{os.getpid()}" if smoke else "armature_bench"
@@ -67,8 +68,11 @@ def workspace(smoke: bool) -> Iterator[Settings]:
     try:
         yield settings
     finally:
-        asyncio.run(data.drop_database(settings.database_url))
-        shutil.rmtree(folder, ignore_errors=True)
+        try:
+            asyncio.run(data.drop_database(settings.database_url))
+            asyncio.run(broker.drop_exchange(settings.exchange))
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def main() -> None:
