@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 from collections.abc import Mapping, MutableMapping
+from dataclasses import dataclass
 from typing import Any, Literal, TextIO
 
 import structlog
@@ -76,10 +78,14 @@ def configure_logging(
     Lines go to `stream` (standard error by default).
     """
     shared = _shared_processors()
+    stream = stream or sys.stderr
+    # Our own events (the access line, once a request) render and write straight to the
+    # stream: a detour through the standard library's records and handler lock costs more
+    # than the rendering itself.
     structlog.configure(
-        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
-        logger_factory=structlog.stdlib.LoggerFactory(),
-        wrapper_class=structlog.stdlib.BoundLogger,
+        processors=[*shared, _renderer(log_format)],
+        logger_factory=_NamedWriteLoggerFactory(stream),
+        wrapper_class=structlog.make_filtering_bound_logger(level.lower()),
         cache_logger_on_first_use=True,
     )
     handler = logging.StreamHandler(stream)
@@ -124,18 +130,38 @@ def gunicorn_logconfig_dict(log_format: LogFormat, level: str = "INFO") -> dict[
     }
 
 
+class _NamedWriteLogger(structlog.WriteLogger):
+    """A WriteLogger that knows its name, as `add_logger_name` asks of every logger."""
+
+    def __init__(self, file: TextIO, name: str) -> None:
+        super().__init__(file)
+        self.name = name
+
+
+@dataclass(frozen=True)
+class _NamedWriteLoggerFactory:
+    file: TextIO
+
+    def __call__(self, name: str = "armature", *_: Any) -> _NamedWriteLogger:
+        return _NamedWriteLogger(self.file, name)
+
+
 def _formatter(
     log_format: LogFormat, shared: list[Any] | None
 ) -> structlog.stdlib.ProcessorFormatter:
-    renderer: Any = (
-        structlog.processors.JSONRenderer()
-        if log_format == "json"
-        else structlog.dev.ConsoleRenderer(colors=True)
-    )
     return structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=shared if shared is not None else _shared_processors(),
-        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            _renderer(log_format),
+        ],
     )
+
+
+def _renderer(log_format: LogFormat) -> Any:
+    if log_format == "json":
+        return structlog.processors.JSONRenderer()
+    return structlog.dev.ConsoleRenderer(colors=True)
 
 
 def _shared_processors() -> list[Any]:

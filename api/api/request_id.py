@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from structlog.typing import FilteringBoundLogger
 
 from api.metrics import HTTP_IN_FLIGHT, observe_request
 from api.raw_problems import send_problem
@@ -29,7 +30,7 @@ _SANE = re.compile(r"[A-Za-z0-9._:@-]{8,128}")
 UNMATCHED_ROUTE = "<unmatched>"
 UNEXPECTED_ERROR_DETAIL = "An unexpected error occurred; it has been logged."
 
-access_logger = structlog.get_logger("armature.access")
+ACCESS_LOGGER = "armature.access"
 logger = logging.getLogger(__name__)
 
 
@@ -51,6 +52,8 @@ class RequestContext:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        # Bound once, when the app is built (after logging is configured), not per request.
+        self._access_logger = structlog.get_logger(ACCESS_LOGGER).bind()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in {"http", "websocket"}:
@@ -82,7 +85,7 @@ class RequestContext:
         route = _route(scope)
         if scope["type"] == "http":
             observe_request(scope["method"], route, outcome.status, seconds)
-        _access_line(scope, route, outcome, seconds)
+        _access_line(self._access_logger, scope, route, outcome, seconds)
 
 
 def _incoming(scope: Scope) -> str | None:
@@ -134,7 +137,9 @@ def _route(scope: Scope) -> str:
     return route_template(scope) or copy_template or UNMATCHED_ROUTE
 
 
-def _access_line(scope: Scope, route: str, outcome: _Outcome, seconds: float) -> None:
+def _access_line(
+    access_logger: FilteringBoundLogger, scope: Scope, route: str, outcome: _Outcome, seconds: float
+) -> None:
     # scope["client"] is read after the app ran: the proxy-headers middleware inside has
     # replaced it by the address a trusted proxy forwarded for.
     client = scope.get("client")
