@@ -6,6 +6,7 @@ never skip, without one. Each test writes under its own key prefix and deletes i
 
 import logging
 import secrets
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -15,6 +16,9 @@ from uuid import UUID, uuid4
 import httpx
 import pytest
 from fastapi import APIRouter, Depends, FastAPI, Header, Request
+from limits.aio.storage import RedisStorage
+from limits.aio.storage.redis.redispy import RedispyBridge
+from limits.aio.strategies import MovingWindowRateLimiter
 from pydantic import BaseModel
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -259,6 +263,32 @@ async def test_two_limiters_on_one_redis_enforce_one_limit(redis_url: str, prefi
         for worker in (worker_a, worker_b):
             with pytest.raises(RateLimited):
                 await worker.hit(worker.default, "default", "ip:198.51.100.1")
+
+
+@pytest.mark.usefixtures("redis")  # for its cleanup
+async def test_the_one_trip_redis_window_is_the_window_limits_keeps(
+    redis_url: str, prefix: str
+) -> None:
+    """What a hit writes, limits' own strategy reads and counts on, and the other way round."""
+    own = RedisStorage(f"async+{redis_url}", implementation="redispy", key_prefix=prefix)
+    theirs = MovingWindowRateLimiter(own)
+    async with _limiter(redis_url, prefix, default="3/minute") as limiter:
+        first = await limiter.hit(limiter.default, "default", "ip:198.51.100.2")
+        assert await theirs.hit(limiter.default, "default", "ip:198.51.100.2")
+        stats = await theirs.get_window_stats(limiter.default, "default", "ip:198.51.100.2")
+        last = await limiter.hit(limiter.default, "default", "ip:198.51.100.2")
+        with pytest.raises(RateLimited):
+            await limiter.hit(limiter.default, "default", "ip:198.51.100.2")
+        refused_by_them = not await theirs.hit(limiter.default, "default", "ip:198.51.100.2")
+    assert isinstance(own.bridge, RedispyBridge)
+    await own.bridge.storage.aclose()
+
+    assert first is not None
+    assert last is not None
+    assert (first.remaining, stats.remaining, last.remaining) == (2, 1, 0)
+    assert 58 <= first.reset_after_seconds <= 60
+    assert 58 <= stats.reset_time - time.time() <= 60
+    assert refused_by_them
 
 
 async def test_redis_down_fails_open_and_warns_once(

@@ -1,4 +1,8 @@
-"""The limiter: moving windows counted in memory (one process) or in Redis (the whole fleet)."""
+"""The limiter: moving windows counted in memory (one process) or in Redis (the whole fleet).
+
+In Redis a hit and the window it leaves take one round trip (`redis_window`); in memory,
+limits' own strategy.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import math
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Protocol
 from urllib.parse import urlsplit
 
 from limits import RateLimitItem, parse_many
@@ -14,6 +19,9 @@ from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.storage.redis.redispy import RedispyBridge
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.errors import StorageError
+from limits.util import WindowStats
+
+from api.rate_limits.redis_window import RedisMovingWindow
 
 logger = logging.getLogger(__name__)
 
@@ -78,7 +86,11 @@ class RateLimiter:
         self.login_per_ip = _parse("login_per_ip", config.login_per_ip)
         self.login_per_username = _parse("login_per_username", config.login_per_username)
         self._storage = _storage(config)
-        self._windows = MovingWindowRateLimiter(self._storage)
+        self._windows: _Windows = (
+            RedisMovingWindow(self._storage)
+            if isinstance(self._storage, RedisStorage)
+            else _LimitsWindows(MovingWindowRateLimiter(self._storage))
+        )
         self._last_outage_log = -math.inf
 
     def limit_for(self, method: str, route: str) -> tuple[str, RateLimitItem]:
@@ -91,8 +103,7 @@ class RateLimiter:
     async def hit(self, limit: RateLimitItem, *identifiers: str) -> Quota | None:
         """Count one hit; raise RateLimited when over. None: not counted, failing open."""
         try:
-            allowed = await self._windows.hit(limit, *identifiers)
-            stats = await self._windows.get_window_stats(limit, *identifiers)
+            allowed, stats = await self._windows.hit(limit, *identifiers)
         except StorageError as exc:
             self._storage_down(exc)
             return None
@@ -120,6 +131,23 @@ class RateLimiter:
             await self._storage.bridge.storage.aclose()
         elif isinstance(self._storage, MemoryStorage) and self._storage.timer is not None:
             self._storage.timer.cancel()
+
+
+class _Windows(Protocol):
+    async def hit(self, limit: RateLimitItem, *identifiers: str) -> tuple[bool, WindowStats]:
+        """Count one hit when there is room; the window as it stands after it."""
+        ...
+
+
+@dataclass(frozen=True)
+class _LimitsWindows:
+    """limits' own two calls: in memory they cost no round trip."""
+
+    windows: MovingWindowRateLimiter
+
+    async def hit(self, limit: RateLimitItem, *identifiers: str) -> tuple[bool, WindowStats]:
+        allowed = await self.windows.hit(limit, *identifiers)
+        return allowed, await self.windows.get_window_stats(limit, *identifiers)
 
 
 def _parse(name: str, notation: str) -> RateLimitItem:

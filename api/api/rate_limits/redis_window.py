@@ -1,0 +1,79 @@
+"""A moving-window hit and the window after it, in one Redis round trip.
+
+`limits` counts a hit with one script and reads the window's state with another: two round
+trips on every request, and on the request path each costs more in the client than the
+hit itself. This script does both over the very list `limits` keeps (newest timestamp first,
+trimmed to the limit, expiring with the window), so `limits` reads and clears what it writes.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import cast
+
+from limits import RateLimitItem
+from limits.aio.storage import RedisStorage
+from limits.aio.storage.redis.redispy import RedispyBridge
+from limits.errors import StorageError
+from limits.util import WindowStats
+
+# limits' acquire_moving_window.lua and moving_window.lua, run back to back.
+HIT_AND_COUNT = b"""
+local key = KEYS[1]
+local now = tonumber(ARGV[1])
+local limit = tonumber(ARGV[2])
+local expiry = tonumber(ARGV[3])
+local start = now - expiry
+
+local acquired = 0
+local last = redis.call('lindex', key, limit - 1)
+if not (last and tonumber(last) >= start) then
+    redis.call('lpush', key, now)
+    redis.call('ltrim', key, 0, limit - 1)
+    redis.call('expire', key, expiry)
+    acquired = 1
+end
+
+-- Newest first: the oldest entry still inside the window, by binary search.
+local low, high, oldest = 0, redis.call('llen', key) - 1, nil
+while low <= high do
+    local mid = math.floor((low + high) / 2)
+    local value = tonumber(redis.call('lindex', key, mid))
+    if value and value >= start then
+        oldest = mid
+        low = mid + 1
+    else
+        high = mid - 1
+    end
+end
+if oldest == nil then
+    return {acquired, 0, tostring(now)}
+end
+return {acquired, oldest + 1, redis.call('lindex', key, oldest)}
+"""
+
+
+class RedisMovingWindow:
+    """Moving windows in the Redis of a `limits` storage, one round trip a hit."""
+
+    def __init__(self, storage: RedisStorage) -> None:
+        if not isinstance(storage.bridge, RedispyBridge):
+            raise TypeError("the one-trip window needs limits' redis-py storage")
+        self._storage = storage
+        self._bridge = storage.bridge
+        self._script = storage.bridge.get_connection().register_script(HIT_AND_COUNT)
+
+    async def hit(self, limit: RateLimitItem, *identifiers: str) -> tuple[bool, WindowStats]:
+        """Count one hit (when the window has room) and the window as it stands after it.
+
+        Errors arrive as limits' StorageError, as from limits' own calls.
+        """
+        key = self._bridge.prefixed_key(limit.key_for(*identifiers))
+        expiry = limit.get_expiry()
+        try:
+            reply = await self._script([key], [time.time(), limit.amount, expiry])
+        except self._storage.base_exceptions as exc:
+            raise StorageError(exc) from exc
+        acquired, count, oldest = cast("list[bytes | int]", reply)
+        reset_time = float(oldest) + expiry
+        return bool(acquired), WindowStats(reset_time, limit.amount - int(count))
