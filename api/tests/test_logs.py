@@ -4,6 +4,7 @@ import io
 import json
 import logging
 import logging.config
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -74,6 +75,7 @@ async def test_every_line_of_a_request_carries_its_id_and_one_access_line_ends_i
     assert access[0]["status"] == 401
     assert access[0]["method"] == "GET"
     assert access[0]["bytes"] > 0
+    assert {line["process"] for line in lines} == {os.getpid()}, "which worker wrote each line"
     assert of_request(lines, "req-abc-123") == [line for line in lines if "request_id" in line], (
         "no line of this request lacks the id"
     )
