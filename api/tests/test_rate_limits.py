@@ -4,6 +4,7 @@ The Redis tests need a server on TEST_REDIS_URL (default redis://127.0.0.1:6379/
 never skip, without one. Each test writes under its own key prefix and deletes it afterwards.
 """
 
+import asyncio
 import logging
 import secrets
 import time
@@ -35,6 +36,7 @@ from api.rate_limits import (
     principal_key,
     rate_limit,
 )
+from api.rate_limits.limiter import REDIS_TIMEOUT_SECONDS, RateLimitUnavailable
 from api.testing import TEST_REDIS_URL
 
 NOTHING_LISTENS = "redis://127.0.0.1:9/0"
@@ -302,6 +304,41 @@ async def test_redis_down_fails_open_and_warns_once(
     warnings = [r for r in caplog.records if r.name.startswith("api.rate_limits")]
     assert len(warnings) == 1
     assert warnings[0].levelno == logging.WARNING
+
+
+@asynccontextmanager
+async def _silent_redis() -> AsyncIterator[str]:
+    """A server that takes connections and commands and never answers: a stuck Redis."""
+    held: list[asyncio.StreamWriter] = []
+
+    async def hold(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        held.append(writer)
+
+    server = await asyncio.start_server(hold, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        for writer in held:
+            writer.close()
+        server.close()
+        await server.wait_closed()
+
+
+@pytest.mark.parametrize("fail_open", [True, False])
+async def test_a_redis_that_never_answers_costs_a_hit_its_deadline_not_the_request(
+    prefix: str, *, fail_open: bool
+) -> None:
+    async with _silent_redis() as url, _limiter(url, prefix, fail_open=fail_open) as limiter:
+        started = time.monotonic()
+        try:
+            outcome: object = await limiter.hit(limiter.default, "default", "ip:198.51.100.3")
+        except RateLimitUnavailable as refused:
+            outcome = refused
+        waited = time.monotonic() - started
+
+    assert outcome is None if fail_open else isinstance(outcome, RateLimitUnavailable)
+    assert REDIS_TIMEOUT_SECONDS <= waited < REDIS_TIMEOUT_SECONDS + 2
 
 
 async def test_redis_down_fails_closed_with_503(prefix: str) -> None:

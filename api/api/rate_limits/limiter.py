@@ -87,7 +87,7 @@ class RateLimiter:
         self.login_per_username = _parse("login_per_username", config.login_per_username)
         self._storage = _storage(config)
         self._windows: _Windows = (
-            RedisMovingWindow(self._storage)
+            RedisMovingWindow(self._storage, REDIS_TIMEOUT_SECONDS)
             if isinstance(self._storage, RedisStorage)
             else _LimitsWindows(MovingWindowRateLimiter(self._storage))
         )
@@ -179,7 +179,7 @@ def _storage(config: RateLimitConfig) -> Storage:
             implementation="redispy",
             key_prefix=config.key_prefix,
             socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
-            socket_timeout=REDIS_TIMEOUT_SECONDS,
+            # Each call has a deadline of REDIS_TIMEOUT_SECONDS instead (RedisMovingWindow).
             client_name=f"{config.key_prefix}-rate-limits",
         )
     # Only the scheme: the URL may carry a password.

@@ -8,6 +8,7 @@ trimmed to the limit, expiring with the window), so `limits` reads and clears wh
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import cast
 
@@ -16,6 +17,7 @@ from limits.aio.storage import RedisStorage
 from limits.aio.storage.redis.redispy import RedispyBridge
 from limits.errors import StorageError
 from limits.util import WindowStats
+from redis.exceptions import RedisError
 
 # limits' acquire_moving_window.lua and moving_window.lua, run back to back.
 HIT_AND_COUNT = b"""
@@ -56,23 +58,27 @@ return {acquired, oldest + 1, redis.call('lindex', key, oldest)}
 class RedisMovingWindow:
     """Moving windows in the Redis of a `limits` storage, one round trip a hit."""
 
-    def __init__(self, storage: RedisStorage) -> None:
+    def __init__(self, storage: RedisStorage, timeout_seconds: float) -> None:
         if not isinstance(storage.bridge, RedispyBridge):
             raise TypeError("the one-trip window needs limits' redis-py storage")
-        self._storage = storage
+        self._timeout_seconds = timeout_seconds
         self._bridge = storage.bridge
         self._script = storage.bridge.get_connection().register_script(HIT_AND_COUNT)
 
     async def hit(self, limit: RateLimitItem, *identifiers: str) -> tuple[bool, WindowStats]:
         """Count one hit (when the window has room) and the window as it stands after it.
 
-        Errors arrive as limits' StorageError, as from limits' own calls.
+        Errors, and a Redis that does not answer within the timeout, arrive as limits'
+        StorageError. One deadline for the whole call: the client's own socket timeout
+        would start a task for every send on Python 3.11, and its connection is dropped
+        when the deadline cancels a call halfway.
         """
         key = self._bridge.prefixed_key(limit.key_for(*identifiers))
         expiry = limit.get_expiry()
         try:
-            reply = await self._script([key], [time.time(), limit.amount, expiry])
-        except self._storage.base_exceptions as exc:
+            async with asyncio.timeout(self._timeout_seconds):
+                reply = await self._script([key], [time.time(), limit.amount, expiry])
+        except (TimeoutError, RedisError) as exc:
             raise StorageError(exc) from exc
         acquired, count, oldest = cast("list[bytes | int]", reply)
         reset_time = float(oldest) + expiry
