@@ -20,8 +20,6 @@ from core.injection import Provide
 from core.security import Authenticator, Principal
 
 TOKEN_URL = "/api/v1/auth/token"  # noqa: S105 (a path, not a password)
-# Where a request keeps the principal its token was authenticated as.
-_PRINCIPAL = "armature.principal"
 
 # The flow's scopes are filled in by create_app from the enabled components.
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, scopes={}, auto_error=False)
@@ -30,33 +28,32 @@ oauth2_scheme = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, scopes={}, auto_error=F
 @inject
 async def optional_principal(
     request: Request,
-    token: Annotated[str | None, Depends(oauth2_scheme)],
     authenticator: Annotated[Authenticator, Depends(Provide["authenticator"])],
 ) -> Principal | None:
     """The caller when it sent a bearer token (which must then be valid), else None.
 
-    Authenticated once per request: FastAPI caches a dependency per set of security scopes,
-    so the rate limit's caller and a route's `Security(authenticated, scopes=...)` would
-    each authenticate the same token again.
+    Authenticated once per request. The token is read by calling the scheme, not by
+    depending on it: FastAPI caches a dependency per set of security scopes when it hangs
+    below a security scheme, so the rate limit's caller and each route's
+    `Security(authenticated, scopes=...)` would solve it, and authenticate, again.
     """
+    token = await oauth2_scheme(request)
     if token is None:
         return None
-    known: tuple[str, Principal] | None = request.scope.get(_PRINCIPAL)
-    if known is not None and known[0] == token:
-        return known[1]
     try:
         principal = await authenticator.authenticate(token)
     except Unauthenticated as exc:
         AUTHENTICATION_FAILURES.labels(exc.reason).inc()
         raise
     structlog.contextvars.bind_contextvars(account_id=str(principal.account_id))
-    request.scope[_PRINCIPAL] = (token, principal)
     return principal
 
 
 async def authenticated(
     security_scopes: SecurityScopes,
     principal: Annotated[Principal | None, Depends(optional_principal)],
+    # Unused here: it puts the scheme and the route's scopes in the OpenAPI document.
+    _token: Annotated[str | None, Depends(oauth2_scheme)],
 ) -> Principal:
     """The caller, holding every scope the route asks for.
 
