@@ -5,7 +5,6 @@ never skip, without one. Each test writes under its own key prefix and deletes i
 """
 
 import asyncio
-import logging
 import secrets
 import time
 from collections.abc import AsyncIterator
@@ -267,23 +266,26 @@ async def test_two_limiters_on_one_redis_enforce_one_limit(redis_url: str, prefi
                 await worker.hit(worker.default, "default", "ip:198.51.100.1")
 
 
-@pytest.mark.usefixtures("redis")  # for its cleanup
 async def test_the_one_trip_redis_window_is_the_window_limits_keeps(
-    redis_url: str, prefix: str
+    redis_url: str, redis: Redis, prefix: str
 ) -> None:
     """What a hit writes, limits' own strategy reads and counts on, and the other way round."""
     own = RedisStorage(f"async+{redis_url}", implementation="redispy", key_prefix=prefix)
-    theirs = MovingWindowRateLimiter(own)
-    async with _limiter(redis_url, prefix, default="3/minute") as limiter:
-        first = await limiter.hit(limiter.default, "default", "ip:198.51.100.2")
-        assert await theirs.hit(limiter.default, "default", "ip:198.51.100.2")
-        stats = await theirs.get_window_stats(limiter.default, "default", "ip:198.51.100.2")
-        last = await limiter.hit(limiter.default, "default", "ip:198.51.100.2")
-        with pytest.raises(RateLimited):
-            await limiter.hit(limiter.default, "default", "ip:198.51.100.2")
-        refused_by_them = not await theirs.hit(limiter.default, "default", "ip:198.51.100.2")
     assert isinstance(own.bridge, RedispyBridge)
-    await own.bridge.storage.aclose()
+    theirs = MovingWindowRateLimiter(own)
+    caller = ("default", "ip:198.51.100.2")
+    try:
+        async with _limiter(redis_url, prefix, default="3/minute") as limiter:
+            first = await limiter.hit(limiter.default, *caller)
+            assert await theirs.hit(limiter.default, *caller)
+            stats = await theirs.get_window_stats(limiter.default, *caller)
+            last = await limiter.hit(limiter.default, *caller)
+            with pytest.raises(RateLimited):
+                await limiter.hit(limiter.default, *caller)
+            refused_by_them = not await theirs.hit(limiter.default, *caller)
+            ttl = await redis.ttl(f"{prefix}:{limiter.default.key_for(*caller)}")
+    finally:
+        await own.bridge.storage.aclose()
 
     assert first is not None
     assert last is not None
@@ -291,19 +293,14 @@ async def test_the_one_trip_redis_window_is_the_window_limits_keeps(
     assert 58 <= first.reset_after_seconds <= 60
     assert 58 <= stats.reset_time - time.time() <= 60
     assert refused_by_them
+    assert 0 < ttl <= 60, "the window's list expires with the window"
 
 
-async def test_redis_down_fails_open_and_warns_once(
-    prefix: str, caplog: pytest.LogCaptureFixture
-) -> None:
-    async with _limiter(NOTHING_LISTENS, prefix, default="1/minute", fail_open=True) as limiter:
-        responses = [await _call(_app(limiter), "GET", "/api/other") for _ in range(3)]
+async def test_a_limit_of_zero_lets_nothing_through(storage_url: str, prefix: str) -> None:
+    async with _limiter(storage_url, prefix, default="0/minute") as limiter:
+        statuses = await _statuses(_app(limiter), "/api/other", 2)
 
-    assert [r.status_code for r in responses] == [200, 200, 200]
-    assert "RateLimit-Remaining" not in responses[0].headers, "nothing was counted"
-    warnings = [r for r in caplog.records if r.name.startswith("api.rate_limits")]
-    assert len(warnings) == 1
-    assert warnings[0].levelno == logging.WARNING
+    assert statuses == [429, 429]
 
 
 @asynccontextmanager
@@ -327,7 +324,7 @@ async def _silent_redis() -> AsyncIterator[str]:
 
 @pytest.mark.parametrize("fail_open", [True, False])
 async def test_a_redis_that_never_answers_costs_a_hit_its_deadline_not_the_request(
-    prefix: str, *, fail_open: bool
+    prefix: str, caplog: pytest.LogCaptureFixture, *, fail_open: bool
 ) -> None:
     async with _silent_redis() as url, _limiter(url, prefix, fail_open=fail_open) as limiter:
         started = time.monotonic()
@@ -339,6 +336,12 @@ async def test_a_redis_that_never_answers_costs_a_hit_its_deadline_not_the_reque
 
     assert outcome is None if fail_open else isinstance(outcome, RateLimitUnavailable)
     assert REDIS_TIMEOUT_SECONDS <= waited < REDIS_TIMEOUT_SECONDS + 2
+    outcome_text = "letting requests through" if fail_open else "refusing with 503"
+    warnings = [r.getMessage() for r in caplog.records if r.name.startswith("api.rate_limits")]
+    assert warnings == [
+        f"rate limit storage unreachable, {outcome_text}: "
+        f"Redis gave no answer within {REDIS_TIMEOUT_SECONDS} s"
+    ]
 
 
 async def test_redis_down_fails_closed_with_503(prefix: str) -> None:

@@ -19,13 +19,19 @@ from limits.errors import StorageError
 from limits.util import WindowStats
 from redis.exceptions import RedisError
 
-# limits' acquire_moving_window.lua and moving_window.lua, run back to back.
+# What limits' acquire_moving_window.lua (at a cost of 1) and moving_window.lua do, in one
+# script; the search for the oldest entry runs over the list's length, trimmed to the limit.
 HIT_AND_COUNT = b"""
 local key = KEYS[1]
 local now = tonumber(ARGV[1])
 local limit = tonumber(ARGV[2])
 local expiry = tonumber(ARGV[3])
 local start = now - expiry
+
+-- A limit of 0 lets nothing through, as limits' own script refuses a cost above the limit.
+if limit < 1 then
+    return {0, 0, tostring(now)}
+end
 
 local acquired = 0
 local last = redis.call('lindex', key, limit - 1)
@@ -78,7 +84,10 @@ class RedisMovingWindow:
         try:
             async with asyncio.timeout(self._timeout_seconds):
                 reply = await self._script([key], [time.time(), limit.amount, expiry])
-        except (TimeoutError, RedisError) as exc:
+        except TimeoutError as exc:
+            silent = TimeoutError(f"Redis gave no answer within {self._timeout_seconds} s")
+            raise StorageError(silent) from exc
+        except RedisError as exc:
             raise StorageError(exc) from exc
         acquired, count, oldest = cast("list[bytes | int]", reply)
         reset_time = float(oldest) + expiry
