@@ -74,15 +74,17 @@ class _NoServerWebSocketLines(logging.Filter):
 def configure_logging(
     log_format: LogFormat, level: str = "INFO", stream: TextIO | None = None
 ) -> None:
-    """Route every logger of the process through structlog's formatter; safe to call again.
+    """Render every logger of the process through structlog's processors; safe to call again.
 
-    Lines go to `stream` (standard error by default).
+    Lines go to `stream` (standard error by default). Call it before building the app: the
+    app binds its access logger when it is built, and structlog's own loggers keep the
+    stream and the level they were bound with.
     """
     shared = _shared_processors()
     stream = stream or sys.stderr
     # Our own events (the access line, once a request) render and write straight to the
     # stream: a detour through the standard library's records and handler lock costs more
-    # than the rendering itself.
+    # than the rendering itself. The two writers lock apart; each line is one write.
     structlog.configure(
         processors=[*shared, _renderer(log_format)],
         logger_factory=_NamedWriteLoggerFactory(stream),
@@ -138,6 +140,10 @@ class _NamedWriteLogger(structlog.WriteLogger):
         super().__init__(file)
         self.name = name
 
+    def __deepcopy__(self, memodict: dict[str, object]) -> _NamedWriteLogger:
+        # WriteLogger's own copies only sys.stdout's and sys.stderr's, and drops the name.
+        return _NamedWriteLogger(self._file, self.name)
+
 
 @dataclass(frozen=True)
 class _NamedWriteLoggerFactory:
@@ -182,8 +188,8 @@ def _shared_processors() -> list[Any]:
 def add_process(
     _logger: object, _method: str, event: MutableMapping[str, Any]
 ) -> MutableMapping[str, Any]:
-    """Which of gunicorn's workers wrote the line: its pid, without the callsite adder's
-    walk up the stack, which only `process` does not need."""
+    """Which of gunicorn's workers wrote the line. structlog's callsite adder would walk
+    up the stack on every line, though the pid is all it is asked for."""
     event["process"] = os.getpid()
     return event
 

@@ -191,6 +191,20 @@ async def test_the_access_line_names_the_client_a_trusted_proxy_forwarded_for(
     assert [line["client_ip"] for line in access] == ["203.0.113.9"]
 
 
+@pytest.mark.parametrize(("level", "access_lines"), [("WARNING", 0), ("INFO", 1), ("DEBUG", 1)])
+async def test_the_log_level_decides_whether_access_lines_are_written(
+    container: ApplicationContainer, logs: CapturedLogs, level: str, access_lines: int
+) -> None:
+    configure_logging("json", level, logs.stream)
+    transport = httpx.ASGITransport(app=create_app(container))
+
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        await client.get("/health")
+
+    access = [line for line in logs.lines() if line["logger"] == "armature.access"]
+    assert len(access) == access_lines
+
+
 class SignUp(BaseModel):
     email: str
     password: str = Field(min_length=12)
