@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import abc
+import enum
 import functools
 from typing import Any, Protocol
 from uuid import UUID
@@ -17,7 +18,6 @@ from sqlalchemy import (
     and_,
     bindparam,
     func,
-    literal,
     select,
     true,
     tuple_,
@@ -88,11 +88,13 @@ class SqlItemRepository(SqlAlchemyRepository[Item]):
     async def page_after(
         self, sort: ItemSort, after: Position | None, limit: int, owner_id: UUID | None
     ) -> list[ItemRead]:
+        resume = _Resume.of(after)
+        params: dict[str, Any] = {"owner_id": owner_id}
+        if after is not None:
+            params.update(after_value=sort_value(after, sort), after_id=after.id)
         found: list[ItemRead] = []
-        for segment in _segments(sort, after):
-            found += await self._reads(
-                segment.where(*_owned_by(owner_id)).limit(limit - len(found))
-            )
+        for segment in _segments(sort, resume, owned=owner_id is not None):
+            found += await self._reads(segment, {**params, "limit": limit - len(found)})
             if len(found) >= limit:
                 break
         return found
@@ -144,36 +146,57 @@ def _like_escaped(text: str) -> str:
     return text
 
 
-def _owned_by(owner_id: UUID | None) -> list[ColumnElement[bool]]:
-    return [] if owner_id is None else [item_table.c.owner_id == owner_id]
+class _Resume(enum.Enum):
+    """Where a v2 page starts: at the beginning, or after a row without or with a value."""
+
+    START = "start"
+    AFTER_UNVALUED = "after_unvalued"
+    AFTER_VALUED = "after_valued"
+
+    @classmethod
+    def of(cls, after: Position | None) -> _Resume:
+        if after is None:
+            return cls.START
+        return cls.AFTER_UNVALUED if after.value is None else cls.AFTER_VALUED
 
 
-def _segments(sort: ItemSort, after: Position | None) -> list[Select[Any]]:
+@functools.cache
+def _segments(sort: ItemSort, resume: _Resume, *, owned: bool) -> tuple[Select[Any], ...]:
     """The keyset order (see items.keyset) as at most two index range scans, resumed after
-    `after`: rows with a value by (value, id), rows without one by id; reversed descending.
+    the position bound as `after_value` and `after_id`: rows with a value by (value, id),
+    rows without one by id; reversed descending. Built once per shape, as v1's pages.
     """
     column, item_id = item_table.c[sort.field], item_table.c.id
-    valued = select(*item_table.c).order_by(*_directed(sort, column, item_id))
+    scope = [item_table.c.owner_id == bindparam("owner_id", type_=Uuid())] if owned else []
+    limit = bindparam("limit", type_=Integer())
+    valued = select(*item_table.c).where(*scope).order_by(*_directed(sort, column, item_id))
     if not column.nullable:
-        return [valued if after is None else valued.where(_beyond(sort, column, after))]
-    valued = valued.where(column.is_not(None))
-    unvalued = select(*item_table.c).where(column.is_(None)).order_by(_directed(sort, item_id)[0])
-    if after is None:
-        return [unvalued, valued] if sort.descending else [valued, unvalued]
-    if after.value is None:
-        beyond = item_id < after.id if sort.descending else item_id > after.id
-        return [unvalued.where(beyond), *([valued] if sort.descending else [])]
-    return [valued.where(_beyond(sort, column, after)), *([] if sort.descending else [unvalued])]
+        resumed = [_beyond(sort, column)] if resume is _Resume.AFTER_VALUED else []
+        return (valued.where(*resumed).limit(limit),)
+    valued = valued.where(column.is_not(None)).limit(limit)
+    unvalued = (
+        select(*item_table.c)
+        .where(*scope, column.is_(None))
+        .order_by(_directed(sort, item_id)[0])
+        .limit(limit)
+    )
+    if resume is _Resume.START:
+        return (unvalued, valued) if sort.descending else (valued, unvalued)
+    if resume is _Resume.AFTER_UNVALUED:
+        after_id = bindparam("after_id", type_=Uuid())
+        beyond = item_id < after_id if sort.descending else item_id > after_id
+        return (unvalued.where(beyond), *((valued,) if sort.descending else ()))
+    return (valued.where(_beyond(sort, column)), *(() if sort.descending else (unvalued,)))
 
 
 def _directed(sort: ItemSort, *columns: ColumnElement[Any]) -> list[ColumnElement[Any]]:
     return [column.desc() if sort.descending else column.asc() for column in columns]
 
 
-def _beyond(sort: ItemSort, column: ColumnElement[Any], after: Position) -> ColumnElement[bool]:
-    """Rows strictly after `after` on the valued segment, as one row-value comparison."""
+def _beyond(sort: ItemSort, column: ColumnElement[Any]) -> ColumnElement[bool]:
+    """Rows strictly after the bound position on the valued segment: a row-value comparison."""
     row = tuple_(column, item_table.c.id)
-    bound = tuple_(literal(sort_value(after, sort), column.type), literal(after.id, Uuid()))
+    bound = tuple_(bindparam("after_value", type_=column.type), bindparam("after_id", type_=Uuid()))
     return row < bound if sort.descending else row > bound
 
 
