@@ -42,8 +42,9 @@ if not (last and tonumber(last) >= start) then
     acquired = 1
 end
 
--- Newest first: the oldest entry still inside the window, by binary search.
-local low, high, oldest = 0, redis.call('llen', key) - 1, nil
+-- Newest first: the oldest entry still inside the window, by binary search. There is one:
+-- the hit just counted, or (refused) the entry at limit - 1.
+local low, high, oldest = 0, redis.call('llen', key) - 1, 0
 while low <= high do
     local mid = math.floor((low + high) / 2)
     local value = tonumber(redis.call('lindex', key, mid))
@@ -53,9 +54,6 @@ while low <= high do
     else
         high = mid - 1
     end
-end
-if oldest == nil then
-    return {acquired, 0, tostring(now)}
 end
 return {acquired, oldest + 1, redis.call('lindex', key, oldest)}
 """
