@@ -10,17 +10,18 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 import psutil
+
+from core.testing.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -62,13 +63,6 @@ class Running:
     def measured(self, *, via_nginx: bool) -> dict[str, int]:
         """The process groups a run measures: nginx only when the load goes through it."""
         return {k: v for k, v in self.pids.items() if via_nginx or k != "nginx"}
-
-
-def free_port() -> int:
-    with closing(socket.socket()) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def stack_env(settings: Settings, workers: int, serve_dir: Path) -> dict[str, str]:

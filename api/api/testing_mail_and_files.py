@@ -19,7 +19,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from api.testing_servers import free_port
+from core.testing.ports import free_port
 
 if TYPE_CHECKING:
     from types_aiobotocore_s3 import S3Client

@@ -1,15 +1,14 @@
-"""Real servers for tests that need a peer over a socket: uvicorn in a thread, free ports."""
+"""Real servers for tests that need a peer over a socket: uvicorn in a thread, databases."""
 
 from __future__ import annotations
 
 import asyncio
-import socket
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
-from contextlib import asynccontextmanager, closing, contextmanager
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import TypeVar
 
@@ -24,16 +23,9 @@ from api.settings import Settings
 from api.testing import throwaway_postgres_database, upgrade_to_head
 from core.adapters.sqlalchemy import DatabaseSettings, create_engine
 from core.settings import ArmatureSettings
+from core.testing.ports import free_port
 
 T = TypeVar("T")
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with closing(socket.socket()) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @contextmanager

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from api.testing import PROJECT_ROOT
-from api.testing_servers import free_port
+from core.testing.ports import free_port
 
 SERVE = PROJECT_ROOT / "_DOCKER" / "serve.sh"
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379").rstrip("/")

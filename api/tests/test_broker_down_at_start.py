@@ -7,8 +7,9 @@ from pydantic import SecretStr
 
 from accounts.testing import AccountsApi
 from api.settings import Settings
-from api.testing_servers import free_port, migrated_database, serve_api
+from api.testing_servers import migrated_database, serve_api
 from core.settings import ArmatureSettings, Environment
+from core.testing.ports import free_port
 
 
 async def test_the_api_boots_and_writes_while_the_broker_is_unreachable(

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from api.testing import PROJECT_ROOT
-from api.testing_servers import free_port
+from core.testing.ports import free_port
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 BLOCKED = re.compile(r"Loading the \w+ '([^']+)' violates|Refused to \w+ '([^']+)'")

@@ -21,7 +21,8 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from api.testing import PROJECT_ROOT
-from api.testing_servers import free_port, migrated_database
+from api.testing_servers import migrated_database
+from core.testing.ports import free_port
 
 CONFIG = PROJECT_ROOT / "_DOCKER" / "gunicorn.conf.py"
 COUNTED = {"method": "GET", "route": "/api/v1/items/{item_id}", "status": "401"}

@@ -15,7 +15,7 @@ import redis.asyncio as redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.testing import PROJECT_ROOT
-from api.testing_servers import free_port
+from core.testing.ports import free_port
 
 LIMIT = 5
 REDIS_DB = 7  # a database of its own, emptied around the test

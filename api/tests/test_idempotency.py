@@ -21,11 +21,11 @@ from api.errors import install_error_handlers
 from api.idempotency import IdempotencyConfig, IdempotencyMiddleware, valid_key
 from api.main import create_app
 from api.testing import TEST_REDIS_URL, delete_redis_keys, redis_test_prefix
-from api.testing_servers import free_port
 from core.adapters.memory_cache import InMemoryCache
 from core.adapters.redis_cache import RedisCache
 from core.interfaces.cache import Cache
 from core.testing import FakeAuthenticator
+from core.testing.ports import free_port
 
 ITEMS = "/api/v1/items"
 PROBLEM = "application/problem+json"

@@ -16,7 +16,7 @@ from websockets.asyncio.client import connect
 
 from accounts.testing import PASSWORD, AccountsApi
 from api.testing import PROJECT_ROOT
-from api.testing_servers import free_port
+from core.testing.ports import free_port
 
 CONFIG = PROJECT_ROOT / "_DOCKER" / "gunicorn.conf.py"
 

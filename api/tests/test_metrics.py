@@ -23,13 +23,13 @@ from api.events import _bound
 from api.main import create_app
 from api.metrics import count_dead_letter, observe_automation_run, serve_own_metrics
 from api.settings import Settings
-from api.testing_servers import free_port
 from core.adapters.memory_queue import InMemoryMessageQueue
 from core.clock import utc_now
 from core.components import Consumer
 from core.interfaces import Message
 from core.security import ADMIN_SCOPE, Principal
 from core.settings import ArmatureSettings
+from core.testing.ports import free_port
 
 OpenClient = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
 

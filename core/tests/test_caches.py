@@ -13,11 +13,11 @@ import pytest
 from redis.asyncio import Redis
 
 from api.testing import TEST_REDIS_URL, delete_redis_keys, redis_test_prefix
-from api.testing_servers import free_port
 from core.adapters.memory_cache import InMemoryCache
 from core.adapters.redis_cache import RedisCache
 from core.interfaces.cache import MAX_VERSION, Cache, CacheUnavailable, Versioned
 from core.testing import FakeCache
+from core.testing.ports import free_port
 
 
 class FakeClock:

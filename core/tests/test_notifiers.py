@@ -6,11 +6,11 @@ import io
 import pytest
 
 from api.testing_mail_and_files import smtp_server
-from api.testing_servers import free_port
 from core.adapters.notifiers import ConsoleNotifier, SmtpNotifier, SmtpSecurity
 from core.errors import ServiceUnavailable
 from core.interfaces.notifier import Email
 from core.testing import FakeNotifier
+from core.testing.ports import free_port
 
 MAIL = Email(
     to="ann@example.com",

@@ -12,9 +12,9 @@ import httpx
 import pytest
 
 from api.testing_oidc import AUDIENCE, COOLDOWN, TTL, FakeClock, FakeProvider, oidc_verifier
-from api.testing_servers import free_port
 from core.adapters.oidc import OidcTokenVerifier, TrustedIssuer
 from core.interfaces.tokens import InvalidToken
+from core.testing.ports import free_port
 
 
 @pytest.fixture

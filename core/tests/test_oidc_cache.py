@@ -11,11 +11,11 @@ import pytest
 
 from api.testing import TEST_REDIS_URL, delete_redis_keys, redis_test_prefix
 from api.testing_oidc import COOLDOWN, TTL, FakeClock, FakeProvider, oidc_verifier
-from api.testing_servers import free_port
 from core.adapters.oidc import OidcTokenVerifier
 from core.adapters.redis_cache import RedisCache
 from core.interfaces.tokens import InvalidToken
 from core.testing import FakeCache
+from core.testing.ports import free_port
 
 Workers = tuple[OidcTokenVerifier, OidcTokenVerifier]
 

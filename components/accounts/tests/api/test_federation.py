@@ -26,9 +26,10 @@ from accounts.serializers import SignUp
 from accounts.settings import AccountsSettings, OidcIssuer
 from accounts.testing import PASSWORD, AccountsApi
 from api.bootstrap import ApplicationContainer
-from api.testing_servers import free_port, serve_in_thread
+from api.testing_servers import serve_in_thread
 from core.adapters.jose_tokens import verification_key
 from core.settings import Environment
+from core.testing.ports import free_port
 
 ME = "/api/v1/accounts/me"
 ITEMS = "/api/v1/items"

@@ -16,10 +16,11 @@ from accounts.settings import AccountsSettings
 from accounts.testing import PASSWORD, AccountsApi, accounts_test_settings
 from api.settings import Settings
 from api.testing_mail_and_files import SmtpSink, smtp_server
-from api.testing_servers import free_port, migrated_database, serve_api
+from api.testing_servers import migrated_database, serve_api
 from core.adapters.jose_tokens import generate_signing_key_pem
 from core.adapters.notifiers import SmtpSecurity
 from core.settings import ArmatureSettings, Environment
+from core.testing.ports import free_port
 
 ANN = "ann@example.com"
 NEW_PASSWORD = "a brand new passphrase"
