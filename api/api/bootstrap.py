@@ -19,6 +19,7 @@ from core.adapters.rabbitmq import RabbitMessageQueue
 from core.adapters.redis_cache import RedisCache
 from core.adapters.sqlalchemy import create_engine, create_session_factory
 from core.adapters.sqlalchemy.relay import OutboxRelay
+from core.adapters.sqlalchemy.retention import Pruner, Retention
 from core.components import Component, discover_components
 from core.interfaces import Cache, FileStorage, MessageQueue, Notifier
 from core.security import NoAuthenticator
@@ -94,6 +95,16 @@ class ApplicationContainer(containers.DeclarativeContainer):
         queue,
         poll_interval_seconds=providers.Callable(
             lambda settings: settings.outbox_poll_interval_seconds, settings
+        ),
+    )
+    pruner = providers.Singleton(
+        Pruner,
+        session_factory,
+        providers.Callable(
+            lambda settings: Retention.in_days(
+                settings.outbox_retention_days, settings.processed_message_retention_days
+            ),
+            settings,
         ),
     )
     cache = providers.Singleton(create_cache, settings)

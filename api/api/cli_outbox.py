@@ -1,4 +1,4 @@
-"""`armature outbox ...`: the events waiting for the relay, as an operator sees them."""
+"""`armature outbox ...`: the events waiting for the relay, and pruning those that went out."""
 
 from __future__ import annotations
 
@@ -9,9 +9,12 @@ import typer
 from api.bootstrap import ApplicationContainer
 from api.cli import CliContext, JsonOutput, columns, table
 from core.adapters.sqlalchemy.outbox import OutboxReport, outbox_report
+from core.adapters.sqlalchemy.retention import Pruned
 from core.clock import utc_now
 
-app = typer.Typer(help="The outbox: events waiting for the relay.", no_args_is_help=True)
+app = typer.Typer(
+    help="The outbox: events waiting for the relay; pruning what went out.", no_args_is_help=True
+)
 
 
 @app.command("status")
@@ -24,6 +27,26 @@ def status(ctx: typer.Context, as_json: JsonOutput = False) -> None:
 async def _outbox_report(container: ApplicationContainer) -> OutboxReport:
     async with container.session_factory()() as session:
         return await outbox_report(session, now=utc_now())
+
+
+@app.command("prune")
+def prune(ctx: typer.Context, as_json: JsonOutput = False) -> None:
+    """Delete published events and delivery records past their retention now.
+
+    The process that relays events does it every 5 minutes; the retention is
+    OUTBOX_RETENTION_DAYS and PROCESSED_MESSAGE_RETENTION_DAYS.
+    """
+    cli: CliContext = ctx.obj
+    cli.output(cli.run(lambda: cli.container.pruner().prune_once()), as_json, _pruned_text)
+
+
+def _pruned_text(pruned: Pruned) -> str:
+    return columns(
+        [
+            ["published events", pruned.published_events, "deleted"],
+            ["delivery records", pruned.delivery_records, "deleted"],
+        ]
+    )
 
 
 def _outbox_text(report: OutboxReport) -> str:

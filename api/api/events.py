@@ -1,4 +1,4 @@
-"""The event machinery of one process: the outbox relay and the components' consumers.
+"""The event machinery of one process: the outbox relay, its pruning, the components' consumers.
 
 The worker runs it (`armature worker`); in the embedded default the API process runs it
 too, so `make run` works with no service at all. Every server process runs exactly one, so
@@ -65,6 +65,7 @@ class EventRuntime:
             self._tasks += [
                 asyncio.create_task(relay.run(), name="relay"),
                 asyncio.create_task(_sample_outbox(relay), name="outbox-metrics"),
+                asyncio.create_task(self._container.pruner().run(), name="outbox-pruning"),
             ]
         settings = self._container.settings()
         port = settings.metrics_port if settings.metrics_enabled else None

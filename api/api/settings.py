@@ -15,6 +15,8 @@ from core.adapters.sqlalchemy import DatabaseSettings
 from core.settings import ArmatureSettings, ConfigurationError, Environment
 
 EMBEDDED_DATABASE_URL = "sqlite+aiosqlite:///var/armature.sqlite3"
+# A century: beyond it, "forever" is 0 (and the cutoff would fall before year 1).
+MAX_RETENTION_DAYS = 36_500
 
 
 class Settings(ArmatureSettings):
@@ -125,6 +127,23 @@ class Settings(ArmatureSettings):
     )
     outbox_poll_interval_seconds: float = Field(
         default=0.2, gt=0, le=10, description="How often the relay looks for new events."
+    )
+    outbox_retention_days: float = Field(
+        default=7,
+        ge=0,
+        le=MAX_RETENTION_DAYS,
+        allow_inf_nan=False,
+        description="How long published events stay in the outbox, in days (0: forever).",
+    )
+    processed_message_retention_days: float = Field(
+        default=7,
+        ge=0,
+        le=MAX_RETENTION_DAYS,
+        allow_inf_nan=False,
+        description=(
+            "How long consumers remember the messages they handled, in days (0: forever); "
+            "a redelivery after that would run again."
+        ),
     )
     rate_limit_fail_open: bool = Field(
         default=True,

@@ -1,4 +1,5 @@
-"""`armature outbox status`: the backlog and the failing messages, from a real subprocess."""
+"""`armature outbox status` and `prune`: the backlog, the failing messages, the retention;
+from a real subprocess."""
 
 import re
 from collections.abc import AsyncIterator
@@ -67,3 +68,31 @@ async def test_status_prints_a_short_summary_for_people(database: str) -> None:
     assert header.split()[:3] == ["POSITION", "TYPE", "ATTEMPTS"]
     assert row.split()[:3] == ["2", "item.updated", "3"]
     assert row.endswith(REFUSED)
+
+
+@on_both_databases
+async def test_prune_deletes_what_went_out_before_the_retention(database: str) -> None:
+    env = cli_env(database, OUTBOX_RETENTION_DAYS="0.5", PROCESSED_MESSAGE_RETENTION_DAYS="7")
+    engine = create_engine(DatabaseSettings(url=SecretStr(database)))
+    sent_a_day_ago = update(outbox_table).where(outbox_table.c.published_at.is_not(None))
+    async with create_session_factory(engine)() as session, session.begin():
+        await session.execute(sent_a_day_ago.values(published_at=utc_now() - timedelta(days=1)))
+    await engine.dispose()
+
+    pruned = (await armature(env, "outbox", "prune", "--json")).json()
+    status = (await armature(env, "outbox", "status", "--json")).json()
+
+    assert pruned == {"published_events": 1, "delivery_records": 0}
+    assert (status["published"], status["unpublished"]) == (0, 3)
+
+
+async def test_prune_keeps_events_younger_than_the_retention(database: str) -> None:
+    env = cli_env(database, OUTBOX_RETENTION_DAYS="7", PROCESSED_MESSAGE_RETENTION_DAYS="7")
+    result = await armature(env, "outbox", "prune")
+
+    assert result.text().splitlines() == [
+        "published events  0  deleted",
+        "delivery records  0  deleted",
+    ]
+    status = await armature(env, "outbox", "status", "--json")
+    assert status.json()["published"] == 1

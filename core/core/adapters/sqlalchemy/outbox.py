@@ -58,6 +58,14 @@ Index(
     postgresql_where=_unpublished,
     sqlite_where=_unpublished,
 )
+# The published rows by age, for pruning them (core.adapters.sqlalchemy.retention).
+_published = outbox_table.c.published_at.is_not(None)
+Index(
+    "ix_outbox_message_published_at",
+    outbox_table.c.published_at,
+    postgresql_where=_published,
+    sqlite_where=_published,
+)
 
 _STORE = insert(outbox_table)
 
