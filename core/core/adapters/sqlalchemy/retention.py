@@ -13,10 +13,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, delete, select, tuple_
+from sqlalchemy import Column, ColumnElement, Table, delete, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.adapters.sqlalchemy.outbox import outbox_table, processed_message_table
@@ -69,17 +69,14 @@ class Pruner:
 
     async def prune_once(self) -> Pruned:
         """Delete every row past its retention now; how many of each went."""
-        now = self._clock()
-        events, records = self._retention.published_events, self._retention.delivery_records
-        published_at = outbox_table.c.published_at
-        processed_at = processed_message_table.c.processed_at
+        now, retention = self._clock(), self._retention
         return Pruned(
-            published_events=0
-            if events is None
-            else await self._drain(outbox_table, published_at < now - events),
-            delivery_records=0
-            if records is None
-            else await self._drain(processed_message_table, processed_at < now - records),
+            published_events=await self._drain(
+                outbox_table.c.published_at, retention.published_events, now
+            ),
+            delivery_records=await self._drain(
+                processed_message_table.c.processed_at, retention.delivery_records, now
+            ),
         )
 
     async def run(self, interval_seconds: float = PRUNE_INTERVAL_SECONDS) -> None:
@@ -99,9 +96,11 @@ class Pruner:
                     )
             await asyncio.sleep(interval_seconds)
 
-    async def _drain(self, table: Table, expired: ColumnElement[bool]) -> int:
-        """Delete the expired rows batch by batch, each batch its own transaction."""
-        statement = _batch_delete(table, expired, self._batch_size)
+    async def _drain(self, moment: Column[datetime], kept: timedelta | None, now: datetime) -> int:
+        """Delete the rows whose `moment` is older than `kept`, a batch a transaction."""
+        if kept is None:
+            return 0
+        statement = _batch_delete(moment.table, moment < now - kept, self._batch_size)
         total = 0
         while True:
             async with self._session_factory() as session, session.begin():
