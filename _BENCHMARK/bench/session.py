@@ -14,7 +14,7 @@ from pathlib import Path
 
 from bench import data, edge
 from bench.load import Load, Outcome, run_locust
-from bench.plan import KEEP_HTML, Configuration, Figures
+from bench.plan import HEADLINE, KEEP_HTML, REFERENCE, Configuration, Figures
 from bench.servers import Running, Settings, armature, bare
 
 STARTED = time.monotonic()
@@ -137,15 +137,30 @@ def peak_rounds(
 
 
 def half_peak(session: Session, peaks: list[Figures]) -> list[tuple[Figures, float]]:
-    """Each given configuration again, at half the rate it peaked at, with half the users."""
-    measured = []
-    for peak in peaks:
-        configuration, rate = peak.configuration, peak.rps / 2
-        users = max(session.options.users // 2, 1)
-        load = Load(configuration.scenario, users, session.options.seconds, rate)
-        with session.servers(configuration.app, configuration.workers) as running:
-            prefix = session.folder / f"{configuration.name}-half-peak"
-            outcome = session.measure(running, configuration, load, prefix)
-        prefix.with_name(f"{prefix.name}.html").unlink(missing_ok=True)
-        measured.append((Figures(configuration, [outcome]), rate))
+    """Each given configuration again, at half the rate it peaked at, with half the users;
+    then the reference at the headline's half-peak rate.
+
+    The same arrivals on the same machine: a stall of the host (a shared core, a busy disk)
+    shows in the reference's tail as in Armature's, so the two together tell what the machine
+    adds to a p99 and what the server does.
+    """
+    measured = [
+        (_at_rate(session, peak.configuration, peak.rps / 2, "half-peak"), peak.rps / 2)
+        for peak in peaks
+    ]
+    found = {peak.configuration.name: peak for peak in peaks}
+    if HEADLINE in found and REFERENCE in found:
+        rate = found[HEADLINE].rps / 2
+        reference = found[REFERENCE].configuration
+        measured.append((_at_rate(session, reference, rate, f"at-{rate:.0f}-rps"), rate))
     return measured
+
+
+def _at_rate(session: Session, configuration: Configuration, rate: float, label: str) -> Figures:
+    users = max(session.options.users // 2, 1)
+    load = Load(configuration.scenario, users, session.options.seconds, rate)
+    with session.servers(configuration.app, configuration.workers) as running:
+        prefix = session.folder / f"{configuration.name}-{label}"
+        outcome = session.measure(running, configuration, load, prefix)
+    prefix.with_name(f"{prefix.name}.html").unlink(missing_ok=True)
+    return Figures(configuration, [outcome])
