@@ -5,6 +5,7 @@ never skip, without one. Each test writes under its own key prefix and deletes i
 """
 
 import asyncio
+import logging
 import secrets
 import time
 from collections.abc import AsyncIterator
@@ -342,6 +343,19 @@ async def test_a_redis_that_never_answers_costs_a_hit_its_deadline_not_the_reque
         f"rate limit storage unreachable, {outcome_text}: "
         f"Redis gave no answer within {REDIS_TIMEOUT_SECONDS} s"
     ]
+
+
+async def test_redis_down_fails_open_and_warns_once(
+    prefix: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with _limiter(NOTHING_LISTENS, prefix, default="1/minute", fail_open=True) as limiter:
+        responses = [await _call(_app(limiter), "GET", "/api/other") for _ in range(3)]
+
+    assert [r.status_code for r in responses] == [200, 200, 200]
+    assert "RateLimit-Remaining" not in responses[0].headers, "nothing was counted"
+    warnings = [r for r in caplog.records if r.name.startswith("api.rate_limits")]
+    assert len(warnings) == 1
+    assert warnings[0].levelno == logging.WARNING
 
 
 async def test_redis_down_fails_closed_with_503(prefix: str) -> None:
