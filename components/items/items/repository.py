@@ -34,6 +34,9 @@ from items.tables import attachment_table, item_table
 
 _ITEM_READS = TypeAdapter(list[ItemRead])
 _LIKE_ESCAPE = "/"
+# The values every cached page statement binds at execution.
+_OWNED = item_table.c.owner_id == bindparam("owner_id", type_=Uuid())
+_LIMIT = bindparam("limit", type_=Integer())
 
 
 class ItemRepository(Repository[Item], Protocol):
@@ -124,7 +127,7 @@ def _page_statements(
     """
     conditions: list[ColumnElement[bool]] = []
     if owned:
-        conditions.append(item_table.c.owner_id == bindparam("owner_id", type_=Uuid()))
+        conditions.append(_OWNED)
     if searched:
         pattern = bindparam("q", type_=String())
         conditions.append(item_table.c.name.icontains(pattern, escape=_LIKE_ESCAPE))
@@ -133,7 +136,7 @@ def _page_statements(
         select(*item_table.c)
         .where(condition)
         .order_by(*_ordering(sort))
-        .limit(bindparam("limit", type_=Integer()))
+        .limit(_LIMIT)
         .offset(bindparam("offset", type_=Integer()))
     )
     return page, select(func.count()).select_from(item_table).where(condition)
@@ -167,18 +170,17 @@ def _segments(sort: ItemSort, resume: _Resume, *, owned: bool) -> tuple[Select[A
     rows without one by id; reversed descending. Built once per shape, as v1's pages.
     """
     column, item_id = item_table.c[sort.field], item_table.c.id
-    scope = [item_table.c.owner_id == bindparam("owner_id", type_=Uuid())] if owned else []
-    limit = bindparam("limit", type_=Integer())
+    scope = [_OWNED] if owned else []
     valued = select(*item_table.c).where(*scope).order_by(*_directed(sort, column, item_id))
     if not column.nullable:
         resumed = [_beyond(sort, column)] if resume is _Resume.AFTER_VALUED else []
-        return (valued.where(*resumed).limit(limit),)
-    valued = valued.where(column.is_not(None)).limit(limit)
+        return (valued.where(*resumed).limit(_LIMIT),)
+    valued = valued.where(column.is_not(None)).limit(_LIMIT)
     unvalued = (
         select(*item_table.c)
         .where(*scope, column.is_(None))
         .order_by(_directed(sort, item_id)[0])
-        .limit(limit)
+        .limit(_LIMIT)
     )
     if resume is _Resume.START:
         return (unvalued, valued) if sort.descending else (valued, unvalued)
