@@ -150,9 +150,14 @@ def _half_peak(report: Report) -> list[str]:
         "## Latency at half of each configuration's own peak (Poisson arrivals)",
         "",
         "The users' requests arrive independently, at half the rate the configuration peaked "
-        "at; the last row is the bare reference again at Armature's rate, so that what the "
-        "machine adds to the tail (a stall hits both) can be told from the server's share. "
-        "locust's figures are the client's (its own turns on the shared cores included); "
+        "at. "
+        + (
+            "The last row is the bare reference again at Armature's rate, so that what the "
+            "machine adds to the tail (a stall hits both) can be told from the server's share. "
+            if _half_peaks(report)[1] is not None
+            else ""
+        )
+        + "locust's figures are the client's (its own turns on the shared cores included); "
         "`upstream` is nginx's `$upstream_response_time`, the server's alone.",
         "",
         "| configuration | target requests/s | achieved | p50 ms | p95 ms | p99 ms "
@@ -212,6 +217,17 @@ def _pagination(report: Report) -> list[str]:
     ]
 
 
+def _half_peaks(report: Report) -> tuple[Figures | None, Figures | None]:
+    """Armature at half its peak, and the reference at that same rate (when it ran)."""
+    half, rate = next(
+        ((f, r) for f, r in report.half_peak if f.configuration.name == HEADLINE), (None, None)
+    )
+    same_rate = next(
+        (f for f, r in report.half_peak if f.configuration.name == REFERENCE and r == rate), None
+    )
+    return half, same_rate
+
+
 def _half_peak_p99(half: Figures | None, reference: Figures | None) -> str:
     """locust's p99, the one the target is judged on, with nginx's view beside it and the
     reference's p99 at the same rate (what the machine allows)."""
@@ -227,12 +243,7 @@ def _half_peak_p99(half: Figures | None, reference: Figures | None) -> str:
 def _targets(report: Report) -> list[str]:
     ratio = _ratio(report)
     headline = next((f for f in report.seed if f.configuration.name == HEADLINE), None)
-    half, rate = next(
-        ((f, r) for f, r in report.half_peak if f.configuration.name == HEADLINE), (None, None)
-    )
-    same_rate = next(
-        (f for f, r in report.half_peak if f.configuration.name == REFERENCE and r == rate), None
-    )
+    half, same_rate = _half_peaks(report)
     p = report.pagination
     rows = [
         (
