@@ -1,10 +1,13 @@
 """The bare reference: FastAPI and raw asyncpg, the floor every figure is compared to.
 
-Not part of the product. It answers the seed workload's two requests with the very SQL
-Armature runs (the same statements, the same transaction boundaries, the same outbox row
-per created item) and the same JSON shape, without authentication, logging, metrics, rate
-limits or middleware. The caller's account is whatever `Authorization: Bearer <uuid>` names,
-unverified, so the locustfile sends the same requests to both.
+Not part of the product. It answers the seed workload's two requests with Armature's
+statements (the same page and count, the same transaction boundaries, the same outbox row
+per created item) and the same JSON, without authentication, logging, metrics, rate limits
+or middleware. It turns the page's rows into JSON in Python, as a plain FastAPI + asyncpg
+app does; Armature's v1 list has PostgreSQL write the same JSON in the page's statement
+(core.adapters.sqlalchemy.json_rows), a technique of Armature's that the reference lacks.
+The caller's account is whatever `Authorization: Bearer <uuid>` names, unverified, so the
+locustfile sends the same requests to both.
 
     gunicorn -k uvicorn_worker.UvicornWorker -w 2 'bare_app:create_app()'   # BARE_DATABASE_URL
 """

@@ -23,8 +23,10 @@ from sqlalchemy import (
     tuple_,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.expression import ColumnCollection
 
 from core.adapters.sqlalchemy import SqlAlchemyRepository, SqlAlchemyUnitOfWork
+from core.adapters.sqlalchemy.json_rows import json_array
 from core.interfaces import Repository, UnitOfWork
 from items.cursors import Position
 from items.keyset import sort_value
@@ -33,6 +35,7 @@ from items.serializers import ItemListQuery, ItemRead, ItemSort
 from items.tables import attachment_table, item_table
 
 _ITEM_READS = TypeAdapter(list[ItemRead])
+_ITEM_READ_KEYS = tuple(ItemRead.model_fields)
 _LIKE_ESCAPE = "/"
 # The values every cached page statement binds at execution.
 _OWNED = item_table.c.owner_id == bindparam("owner_id", type_=Uuid())
@@ -48,6 +51,13 @@ class ItemRepository(Repository[Item], Protocol):
         `owner_id` restricts the page to one owner's items; None lists everyone's. Read
         straight into ItemRead: a page loads no aggregate.
         """
+        ...
+
+    async def list_page_json(
+        self, query: ItemListQuery, owner_id: UUID | None
+    ) -> tuple[bytes, int]:
+        """The page `list_page` finds, as the JSON array of its items in ItemRead's JSON form,
+        and the total: for a caller that only sends the page on."""
         ...
 
     async def page_after(
@@ -79,14 +89,23 @@ class SqlItemRepository(SqlAlchemyRepository[Item]):
     async def list_page(
         self, query: ItemListQuery, owner_id: UUID | None
     ) -> tuple[list[ItemRead], int]:
-        owned, searched = owner_id is not None, query.q is not None
-        page, total = _page_statements(query.sort, owned=owned, searched=searched)
-        where = {
-            **({"owner_id": owner_id} if owned else {}),
-            **({"q": _like_escaped(query.q)} if query.q is not None else {}),
-        }
+        page, total = _page_statements(query.sort, **_page_shape(query, owner_id))
+        where = _page_filter(query, owner_id)
         items = await self._reads(page, {**where, "limit": query.limit, "offset": query.offset})
         return items, (await self._session.scalar(total, where)) or 0
+
+    async def list_page_json(
+        self, query: ItemListQuery, owner_id: UUID | None
+    ) -> tuple[bytes, int]:
+        """On PostgreSQL, the database writes the JSON, page and count in one round trip;
+        elsewhere the page is read as `list_page` and dumped."""
+        if self._session.get_bind().dialect.name != "postgresql":
+            items, total = await self.list_page(query, owner_id)
+            return _ITEM_READS.dump_json(items), total
+        statement = _rendered_page(query.sort, **_page_shape(query, owner_id))
+        params = {**_page_filter(query, owner_id), "limit": query.limit, "offset": query.offset}
+        rendered, total = (await self._session.execute(statement, params)).one()
+        return rendered.encode(), total
 
     async def page_after(
         self, sort: ItemSort, after: Position | None, limit: int, owner_id: UUID | None
@@ -116,6 +135,19 @@ class SqlItemRepository(SqlAlchemyRepository[Item]):
         return _ITEM_READS.validate_python([dict(zip(columns, row, strict=True)) for row in rows])
 
 
+def _page_shape(query: ItemListQuery, owner_id: UUID | None) -> dict[str, bool]:
+    """Which conditions a v1 page has: its statements are built once per shape."""
+    return {"owned": owner_id is not None, "searched": query.q is not None}
+
+
+def _page_filter(query: ItemListQuery, owner_id: UUID | None) -> dict[str, Any]:
+    """The values a v1 page's conditions bind."""
+    return {
+        **({"owner_id": owner_id} if owner_id is not None else {}),
+        **({"q": _like_escaped(query.q)} if query.q is not None else {}),
+    }
+
+
 @functools.cache
 def _page_statements(
     sort: ItemSort, *, owned: bool, searched: bool
@@ -135,11 +167,20 @@ def _page_statements(
     page = (
         select(*item_table.c)
         .where(condition)
-        .order_by(*_ordering(sort))
+        .order_by(*_ordering(sort, item_table.c))
         .limit(_LIMIT)
         .offset(bindparam("offset", type_=Integer()))
     )
     return page, select(func.count()).select_from(item_table).where(condition)
+
+
+@functools.cache
+def _rendered_page(sort: ItemSort, *, owned: bool, searched: bool) -> Select[Any]:
+    """A v1 page rendered as JSON (see core.adapters.sqlalchemy.json_rows), and its count."""
+    page, total = _page_statements(sort, owned=owned, searched=searched)
+    rows = page.subquery("page")
+    rendered = select(json_array(rows, _ITEM_READ_KEYS, _ordering(sort, rows.c)))
+    return select(rendered.scalar_subquery(), total.scalar_subquery())
 
 
 def _like_escaped(text: str) -> str:
@@ -202,10 +243,13 @@ def _beyond(sort: ItemSort, column: ColumnElement[Any]) -> ColumnElement[bool]:
     return row < bound if sort.descending else row > bound
 
 
-def _ordering(sort: ItemSort) -> tuple[ColumnElement[object], ...]:
-    column = item_table.c[sort.field]
+def _ordering(
+    sort: ItemSort, columns: ColumnCollection[str, Any]
+) -> tuple[ColumnElement[object], ...]:
+    """v1's order over the item table's columns, or over a page's (a subquery's) columns."""
+    column = columns[sort.field]
     direction = column.desc() if sort.descending else column.asc()
-    return direction.nulls_last(), item_table.c.id.asc()
+    return direction.nulls_last(), columns["id"].asc()
 
 
 class SqlAttachmentRepository(SqlAlchemyRepository[Attachment]):

@@ -109,6 +109,11 @@ class ItemPage(BaseModel):
     offset: int
 
 
+def item_page_json(items: bytes, total: int, limit: int, offset: int) -> bytes:
+    """ItemPage's JSON around its items' JSON array, without building the page in Python."""
+    return b'{"items":%b,"total":%d,"limit":%d,"offset":%d}' % (items, total, limit, offset)
+
+
 class ItemCursorQuery(BaseModel):
     """Which keyset page to list (API v2): the first, or the one after `cursor`."""
 

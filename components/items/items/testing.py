@@ -5,6 +5,8 @@ from __future__ import annotations
 import operator
 from uuid import UUID
 
+from pydantic import TypeAdapter
+
 from core.interfaces import Message
 from core.testing import InMemoryRepository, InMemoryUnitOfWork
 from items.cursors import Position
@@ -12,6 +14,8 @@ from items.keyset import order_key, sort_value
 from items.models import Attachment, Item
 from items.repository import ItemsUnitOfWork
 from items.serializers import ItemListQuery, ItemRead, ItemSort
+
+_ITEM_READS = TypeAdapter(list[ItemRead])
 
 
 class FakeItemRepository(InMemoryRepository[Item]):
@@ -32,6 +36,12 @@ class FakeItemRepository(InMemoryRepository[Item]):
         present.sort(key=lambda i: getattr(i, query.sort.field), reverse=query.sort.descending)
         page = (present + missing)[query.offset : query.offset + query.limit]
         return [ItemRead.model_validate(item) for item in page], len(matching)
+
+    async def list_page_json(
+        self, query: ItemListQuery, owner_id: UUID | None
+    ) -> tuple[bytes, int]:
+        items, total = await self.list_page(query, owner_id)
+        return _ITEM_READS.dump_json(items), total
 
     async def page_after(
         self, sort: ItemSort, after: Position | None, limit: int, owner_id: UUID | None

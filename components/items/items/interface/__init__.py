@@ -11,7 +11,14 @@ from items.interface.attachments import (
     upload_attachment,
 )
 from items.interface.events import CACHE_CONSUMER, CACHED_EVENTS, refresh_cached_item
-from items.interface.items import create_item, delete_item, get_item, list_items, update_item
+from items.interface.items import (
+    create_item,
+    delete_item,
+    get_item,
+    list_items,
+    list_items_json,
+    update_item,
+)
 from items.interface.pages import list_items_after
 
 __all__ = [
@@ -26,6 +33,7 @@ __all__ = [
     "list_attachments",
     "list_items",
     "list_items_after",
+    "list_items_json",
     "refresh_cached_item",
     "remove_attachments_of_deleted_item",
     "update_item",

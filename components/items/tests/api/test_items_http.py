@@ -220,3 +220,20 @@ async def test_delete_with_stale_if_match_is_412_and_keeps_the_item(
 
     assert response.status_code == 412
     assert (await client.get(f"{ITEMS}/{item['id']}")).status_code == 200
+
+
+async def test_list_and_304_carry_the_rate_limit_headers(client: httpx.AsyncClient) -> None:
+    # Both answers are the routes' own responses, not ones FastAPI builds from a model.
+    item = await create(client)
+    first = await client.get(f"{ITEMS}/{item['id']}")
+
+    page = await client.get(ITEMS)
+    not_modified = await client.get(
+        f"{ITEMS}/{item['id']}", headers={"If-None-Match": first.headers["etag"]}
+    )
+
+    assert page.headers["content-type"] == "application/json"
+    assert not_modified.status_code == 304
+    for response in (page, not_modified):
+        assert int(response.headers["RateLimit-Limit"]) > 0
+        assert "RateLimit-Remaining" in response.headers

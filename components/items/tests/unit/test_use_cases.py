@@ -1,5 +1,6 @@
 """The items use cases, end to end in memory."""
 
+import json
 from decimal import Decimal
 from uuid import UUID, uuid4
 
@@ -8,9 +9,16 @@ import pytest
 from core.security import Principal
 from items.dependencies import ItemsDeps
 from items.errors import ItemNotFound, ItemVersionMismatch
-from items.interface import create_item, delete_item, get_item, list_items, update_item
+from items.interface import (
+    create_item,
+    delete_item,
+    get_item,
+    list_items,
+    list_items_json,
+    update_item,
+)
 from items.models import Item
-from items.serializers import ItemCreate, ItemListQuery, ItemSort, ItemUpdate
+from items.serializers import ItemCreate, ItemListQuery, ItemPage, ItemSort, ItemUpdate
 
 
 async def test_create_saves_version_1_owned_by_the_actor(
@@ -150,3 +158,17 @@ async def test_list_shows_only_the_actors_items(deps: ItemsDeps, owner: Principa
 
     assert [item.name for item in page.items] == ["Mine"]
     assert page.total == 1
+
+
+@pytest.mark.parametrize("admin", [False, True], ids=["owner", "admin"])
+async def test_the_json_page_is_the_page(deps: ItemsDeps, owner: Principal, admin: bool) -> None:
+    for name, price in [("Mine", Decimal("1.5")), ("Also mine", None)]:
+        await create_item(deps, data=ItemCreate(name=name, price=price), actor=owner)
+    await create_item(deps, data=ItemCreate(name="Theirs"), actor=Principal(uuid4(), owner.scopes))
+    actor = Principal(uuid4(), frozenset({"accounts:admin"})) if admin else owner
+    query = ItemListQuery(limit=2, offset=1, sort=ItemSort.NAME)
+
+    body = await list_items_json(deps, query=query, actor=actor)
+
+    assert ItemPage.model_validate_json(body) == await list_items(deps, query=query, actor=actor)
+    assert json.loads(body)["total"] == (3 if admin else 2)
