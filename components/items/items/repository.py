@@ -179,7 +179,7 @@ def _rendered_page(sort: ItemSort, *, owned: bool, searched: bool) -> Select[Any
     """A v1 page rendered as JSON (see core.adapters.sqlalchemy.json_rows), and its count."""
     page, total = _page_statements(sort, owned=owned, searched=searched)
     rows = page.subquery("page")
-    rendered = select(json_array(rows, _ITEM_READ_KEYS, _ordering(sort, rows.c)))
+    rendered = json_array(rows, _ITEM_READ_KEYS, _ordering(sort, rows.c))
     return select(rendered.scalar_subquery(), total.scalar_subquery())
 
 

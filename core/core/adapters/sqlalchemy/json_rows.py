@@ -15,21 +15,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, Text, case, cast, func, literal_column
+from sqlalchemy import ColumnElement, Select, String, Text, cast, func, literal_column, select, true
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.sql.expression import ColumnClause, Subquery
 
 from core.adapters.sqlalchemy.types import Money, UTCDateTime
 
-_SECONDS = literal_column("""'YYYY-MM-DD"T"HH24:MI:SS'""", String)
-_MICROSECONDS = literal_column("'.US'", String)
+_ISO_UTC = literal_column("""'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'""", String)
+# Python's ISO format leaves out a fraction of zero; it can only stand at the end.
+_NO_FRACTION = literal_column("'.000000Z'", String), literal_column("'Z'", String)
 _EMPTY_ARRAY: ColumnClause[Any] = literal_column("'[]'::json")
 
 
 def json_value(column: ColumnElement[Any]) -> ColumnElement[Any]:
     """The column's value as pydantic writes it in JSON; other types as PostgreSQL does."""
     if isinstance(column.type, UTCDateTime):
-        return _iso_utc(column)
+        utc = func.timezone(literal_column("'UTC'", String), column)
+        return func.replace(func.to_char(utc, _ISO_UTC), *_NO_FRACTION)
     if isinstance(column.type, Money):
         return cast(column, String)
     return column
@@ -37,25 +39,19 @@ def json_value(column: ColumnElement[Any]) -> ColumnElement[Any]:
 
 def json_array(
     rows: Subquery, keys: Sequence[str], order_by: Sequence[ColumnElement[Any]]
-) -> ColumnElement[str]:
+) -> Select[str]:
     """The rows as a JSON array of objects with these keys (the rows' columns of the same
-    names), in this order; `[]` when there are none. The result is the JSON text."""
-    pairs: list[ColumnElement[Any]] = []
+    names), in this order; `[]` when there are none. The result is the JSON text.
+
+    Each object is a row of its own (a lateral select of the converted values) turned to
+    JSON whole: `json_build_object` over the same values looks up every argument's type
+    on every row, and costs PostgreSQL about a third more.
+    """
     for key in keys:
-        pairs += [_constant(key), json_value(rows.c[key])]
-    objects = func.json_agg(aggregate_order_by(func.json_build_object(*pairs), *order_by))
-    return cast(func.coalesce(objects, _EMPTY_ARRAY), Text)
-
-
-def _iso_utc(column: ColumnElement[Any]) -> ColumnElement[str]:
-    utc = func.timezone(_constant("UTC"), column)
-    whole_second = func.date_trunc(_constant("second"), utc) == utc
-    fraction = case((whole_second, _constant("")), else_=func.to_char(utc, _MICROSECONDS))
-    return func.to_char(utc, _SECONDS, type_=String) + fraction + _constant("Z")
-
-
-def _constant(text: str) -> ColumnClause[str]:
-    """A string written into the statement: a bound one would need a type for each use."""
-    if "'" in text or "\\" in text:
-        raise ValueError(f"not a plain constant: {text!r}")
-    return literal_column(f"'{text}'", String)
+        if not key.isidentifier():
+            raise ValueError(f"not a plain key: {key!r}")
+    converted = (json_value(rows.c[key]).label(key) for key in keys)
+    values = select(*converted).correlate(rows).lateral("rendered")
+    objects = func.json_agg(aggregate_order_by(func.to_json(values.table_valued()), *order_by))
+    rendered = cast(func.coalesce(objects, _EMPTY_ARRAY), Text)
+    return select(rendered).select_from(rows).join(values, true())
