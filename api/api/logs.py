@@ -185,12 +185,26 @@ def _shared_processors() -> list[Any]:
     ]
 
 
+class _ProcessId:
+    """This process's id, read at import and again in a forked child (a gunicorn worker):
+    `os.getpid()` is a system call, and every line asks."""
+
+    value = os.getpid()
+
+    @classmethod
+    def refresh(cls) -> None:
+        cls.value = os.getpid()
+
+
+os.register_at_fork(after_in_child=_ProcessId.refresh)
+
+
 def add_process(
     _logger: object, _method: str, event: MutableMapping[str, Any]
 ) -> MutableMapping[str, Any]:
     """Which of gunicorn's workers wrote the line. structlog's callsite adder would walk
     up the stack on every line, though the pid is all it is asked for."""
-    event["process"] = os.getpid()
+    event["process"] = _ProcessId.value
     return event
 
 

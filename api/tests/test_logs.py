@@ -17,7 +17,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from accounts.testing import PASSWORD, AccountsApi
 from api.bootstrap import ApplicationContainer
-from api.logs import REDACTED, configure_logging, gunicorn_logconfig_dict, redact
+from api.logs import REDACTED, add_process, configure_logging, gunicorn_logconfig_dict, redact
 from api.main import create_app
 from api.request_id import RequestContext
 from api.settings import Settings
@@ -257,3 +257,20 @@ def test_gunicorns_own_loggers_render_through_the_same_json_formatter(
     logging.getLogger("gunicorn.access").info("GET / 200")
 
     assert [line["event"] for line in logs.lines()] == ["Booting worker with pid: 4242"]
+
+
+def test_a_forked_worker_writes_its_own_pid() -> None:
+    # gunicorn forks its workers after importing the app; each line names the worker.
+    reading, writing = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover (the child reports through the pipe)
+        os.write(writing, str(add_process(None, "info", {})["process"]).encode())
+        os._exit(0)
+    os.close(writing)
+    _, status = os.waitpid(child, 0)
+    with os.fdopen(reading) as pipe:
+        reported = int(pipe.read())
+
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert reported == child
+    assert add_process(None, "info", {})["process"] == os.getpid()
