@@ -36,7 +36,8 @@ from api.rate_limits import (
     principal_key,
     rate_limit,
 )
-from api.rate_limits.limiter import REDIS_TIMEOUT_SECONDS, RateLimitUnavailable
+from api.rate_limits.limiter import REDIS_TIMEOUT_SECONDS, Quota, RateLimitUnavailable
+from api.rate_limits.redis_window import RedisMovingWindow
 from api.testing import TEST_REDIS_URL
 
 NOTHING_LISTENS = "redis://127.0.0.1:9/0"
@@ -449,3 +450,93 @@ def test_principal_key_prefers_the_account() -> None:
     assert principal_key(account, "198.51.100.1") == f"account:{account}"
     assert principal_key(None, "198.51.100.1") == "ip:198.51.100.1"
     assert principal_key(None, "2001:db8::1") == principal_key(None, "2001:db8::2")
+
+
+# The Redis limiter's hits of one event-loop turn share a round trip, and lose nothing.
+
+CALLER = ("default", "ip:198.51.100.20")
+
+
+@pytest.fixture
+async def limiter(redis_url: str, prefix: str, redis: Redis) -> AsyncIterator[RateLimiter]:
+    del redis  # for its cleanup of the test's keys
+    limiter = RateLimiter(
+        RateLimitConfig(storage_url=redis_url, key_prefix=prefix, default="3/minute")
+    )
+    yield limiter
+    await limiter.close()
+
+
+@pytest.fixture
+def round_trips(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The size of every pipeline the limiter sends."""
+    sizes: list[int] = []
+    send = RedisMovingWindow._pipeline
+
+    async def counted(window: RedisMovingWindow, hits: list[Any]) -> list[Any]:
+        sizes.append(len(hits))
+        return await send(window, hits)
+
+    monkeypatch.setattr(RedisMovingWindow, "_pipeline", counted)
+    return sizes
+
+
+async def _hit(limiter: RateLimiter) -> Quota | RateLimited | None:
+    try:
+        return await limiter.hit(limiter.default, *CALLER)
+    except RateLimited as refused:
+        return refused
+
+
+async def test_hits_of_one_turn_share_a_round_trip_and_keep_the_limit(
+    limiter: RateLimiter, round_trips: list[int]
+) -> None:
+    await limiter.hit(limiter.default, "default", "ip:198.51.100.21")  # loads the script
+    round_trips.clear()
+
+    outcomes = await asyncio.gather(*(_hit(limiter) for _ in range(5)))
+
+    assert round_trips == [5]
+    allowed = [o for o in outcomes if isinstance(o, Quota)]
+    assert sorted(quota.remaining for quota in allowed) == [0, 1, 2]
+    assert sum(isinstance(o, RateLimited) for o in outcomes) == 2
+
+
+async def test_hits_of_later_turns_go_in_later_round_trips(
+    limiter: RateLimiter, round_trips: list[int]
+) -> None:
+    await limiter.hit(limiter.default, "default", "ip:198.51.100.21")
+    round_trips.clear()
+
+    first = await _hit(limiter)
+    second = await _hit(limiter)
+
+    assert round_trips == [1, 1]
+    assert isinstance(first, Quota)
+    assert isinstance(second, Quota)
+    assert (first.remaining, second.remaining) == (2, 1)
+
+
+async def test_a_script_redis_forgot_is_loaded_again(
+    limiter: RateLimiter, redis: Redis, round_trips: list[int]
+) -> None:
+    await limiter.hit(limiter.default, *CALLER)
+    await redis.script_flush()
+    round_trips.clear()
+
+    outcomes = await asyncio.gather(_hit(limiter), _hit(limiter))
+
+    assert round_trips == [2, 2], "refused for the script, then sent again once loaded"
+    assert sorted(o.remaining for o in outcomes if isinstance(o, Quota)) == [0, 1]
+
+
+async def test_a_cancelled_hit_leaves_the_others_answered(limiter: RateLimiter) -> None:
+    waiting = [asyncio.create_task(_hit(limiter)) for _ in range(3)]
+    await asyncio.sleep(0)  # each task queues its hit
+    waiting[0].cancel()
+
+    async with asyncio.timeout(5):  # a hit left unanswered would hang the request
+        outcomes = await asyncio.gather(*waiting, return_exceptions=True)
+
+    assert isinstance(outcomes[0], asyncio.CancelledError)
+    assert all(isinstance(o, Quota) for o in outcomes[1:])

@@ -1,7 +1,7 @@
 """The limiter: moving windows counted in memory (one process) or in Redis (the whole fleet).
 
-In Redis a hit and the window it leaves take one round trip (`redis_window`); in memory,
-limits' own strategy.
+In Redis a hit and the window it leaves take one round trip, shared by the hits of the same
+turn of the event loop (`redis_window`); in memory, limits' own strategy.
 """
 
 from __future__ import annotations
@@ -125,6 +125,8 @@ class RateLimiter:
 
     async def close(self) -> None:
         """Release the Redis connections; the limiter must not be used afterwards."""
+        if isinstance(self._windows, RedisMovingWindow):
+            await self._windows.drain()
         if isinstance(self._storage, RedisStorage) and isinstance(
             self._storage.bridge, RedispyBridge
         ):

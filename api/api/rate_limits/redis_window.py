@@ -1,23 +1,31 @@
-"""A moving-window hit and the window after it, in one Redis round trip.
+"""A moving-window hit and the window after it, in one Redis round trip, shared.
 
 `limits` counts a hit with one script and reads the window's state with another: two round
 trips on every request, and on the request path each costs more in the client than the
 hit itself. This script does both over the very list `limits` keeps (newest timestamp first,
 trimmed to the limit, expiring with the window), so `limits` reads and clears what it writes.
+
+The hits of the requests that reach the limit in the same turn of the event loop go to
+Redis together, as one pipeline: under load a worker has many requests in flight, and the
+client's machinery around a call (the pool, the deadline, the send and the parse) cost each
+hit about 50 µs of CPU on its own, against about 30 µs in fours and 18 µs in eights.
+Redis runs the scripts one after another, so each hit still sees the hits before it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from typing import cast
+from dataclasses import dataclass, field
+from typing import Any, cast
 
 from limits import RateLimitItem
 from limits.aio.storage import RedisStorage
 from limits.aio.storage.redis.redispy import RedispyBridge
 from limits.errors import StorageError
 from limits.util import WindowStats
-from redis.exceptions import RedisError
+from redis.asyncio import Redis
+from redis.exceptions import NoScriptError, RedisError
 
 # What limits' acquire_moving_window.lua (at a cost of 1) and moving_window.lua do, in one
 # script; the search for the oldest entry runs over the list's length, trimmed to the limit.
@@ -59,34 +67,103 @@ return {acquired, oldest + 1, redis.call('lindex', key, oldest)}
 """
 
 
+@dataclass
+class _Hit:
+    key: str
+    arguments: tuple[float, int, int]
+    reply: asyncio.Future[Any] = field(
+        default_factory=lambda: asyncio.get_running_loop().create_future()
+    )
+
+
 class RedisMovingWindow:
-    """Moving windows in the Redis of a `limits` storage, one round trip a hit."""
+    """Moving windows in the Redis of a `limits` storage, one shared round trip a turn."""
 
     def __init__(self, storage: RedisStorage, timeout_seconds: float) -> None:
         if not isinstance(storage.bridge, RedispyBridge):
             raise TypeError("the one-trip window needs limits' redis-py storage")
         self._timeout_seconds = timeout_seconds
         self._bridge = storage.bridge
-        self._script = storage.bridge.get_connection().register_script(HIT_AND_COUNT)
+        # limits types its client loosely; its redis-py bridge hands out redis-py's client.
+        self._client = cast("Redis", storage.bridge.get_connection())
+        self._sha = self._client.register_script(HIT_AND_COUNT).sha
+        self._queued: list[_Hit] = []
+        self._sending: set[asyncio.Task[None]] = set()
 
     async def hit(self, limit: RateLimitItem, *identifiers: str) -> tuple[bool, WindowStats]:
         """Count one hit (when the window has room) and the window as it stands after it.
 
         Errors, and a Redis that does not answer within the timeout, arrive as limits'
-        StorageError. One deadline for the whole call: the client's own socket timeout
-        would start a task for every send on Python 3.11, and its connection is dropped
-        when the deadline cancels a call halfway.
+        StorageError. One deadline for the whole round trip: the client's own socket
+        timeout would start a task for every send on Python 3.11, and its connection is
+        dropped when the deadline cancels a call halfway.
         """
-        key = self._bridge.prefixed_key(limit.key_for(*identifiers))
         expiry = limit.get_expiry()
-        try:
-            async with asyncio.timeout(self._timeout_seconds):
-                reply = await self._script([key], [time.time(), limit.amount, expiry])
-        except TimeoutError as exc:
-            silent = TimeoutError(f"Redis gave no answer within {self._timeout_seconds} s")
-            raise StorageError(silent) from exc
-        except RedisError as exc:
-            raise StorageError(exc) from exc
+        queued = _Hit(
+            self._bridge.prefixed_key(limit.key_for(*identifiers)),
+            (time.time(), limit.amount, expiry),
+        )
+        self._queued.append(queued)
+        if len(self._queued) == 1:
+            # A task of its own starts on the next turn, with every hit queued until then;
+            # no request's cancellation can cut another's round trip short.
+            sending = asyncio.create_task(self._send_queued())
+            self._sending.add(sending)
+            sending.add_done_callback(self._sending.discard)
+        reply = await queued.reply
         acquired, count, oldest = cast("list[bytes | int]", reply)
         reset_time = float(oldest) + expiry
         return bool(acquired), WindowStats(reset_time, limit.amount - int(count))
+
+    async def drain(self) -> None:
+        """Wait for the round trips under way: before the client closes."""
+        await asyncio.gather(*self._sending, return_exceptions=True)
+
+    async def _send_queued(self) -> None:
+        hits, self._queued = self._queued, []
+        try:
+            async with asyncio.timeout(self._timeout_seconds):
+                replies = await self._replies(hits)
+        except TimeoutError as exc:
+            silent = f"Redis gave no answer within {self._timeout_seconds} s"
+            replies = [_storage_error(TimeoutError(silent), exc) for _ in hits]
+        except RedisError as exc:
+            replies = [_storage_error(exc, exc) for _ in hits]
+        except asyncio.CancelledError:
+            for hit in hits:
+                hit.reply.cancel()
+            raise
+        for hit, reply in zip(hits, replies, strict=True):
+            if hit.reply.done():
+                continue  # its request was cancelled
+            if isinstance(reply, Exception):
+                hit.reply.set_exception(
+                    reply if isinstance(reply, StorageError) else _storage_error(reply, reply)
+                )
+            else:
+                hit.reply.set_result(reply)
+
+    async def _replies(self, hits: list[_Hit]) -> list[Any]:
+        """Each hit's reply or error; the script is loaded again where Redis forgot it (a
+        restart, SCRIPT FLUSH)."""
+        replies = await self._pipeline(hits)
+        if any(isinstance(reply, NoScriptError) for reply in replies):
+            await self._client.script_load(HIT_AND_COUNT)
+            forgotten = [n for n, reply in enumerate(replies) if isinstance(reply, NoScriptError)]
+            again = await self._pipeline([hits[n] for n in forgotten])
+            for n, reply in zip(forgotten, again, strict=True):
+                replies[n] = reply
+        return replies
+
+    async def _pipeline(self, hits: list[_Hit]) -> list[Any]:
+        pipe = self._client.pipeline(transaction=False)
+        for hit in hits:
+            pipe.evalsha(self._sha, 1, hit.key, *hit.arguments)
+        replies: list[Any] = await pipe.execute(raise_on_error=False)
+        return replies
+
+
+def _storage_error(error: Exception, cause: BaseException) -> StorageError:
+    wrapped = StorageError(error)
+    wrapped.__cause__ = cause
+    return wrapped
