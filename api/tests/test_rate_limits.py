@@ -540,3 +540,35 @@ async def test_a_cancelled_hit_leaves_the_others_answered(limiter: RateLimiter) 
 
     assert isinstance(outcomes[0], asyncio.CancelledError)
     assert all(isinstance(o, Quota) for o in outcomes[1:])
+
+
+async def test_a_failure_of_any_kind_answers_every_hit_of_the_trip(
+    limiter: RateLimiter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(_window: RedisMovingWindow, _hits: list[Any]) -> list[Any]:
+        raise RuntimeError("not a Redis error")
+
+    monkeypatch.setattr(RedisMovingWindow, "_pipeline", broken)
+
+    async with asyncio.timeout(5):  # a hit left unanswered would hang the request
+        outcomes = await asyncio.gather(*(_hit(limiter) for _ in range(3)))
+
+    assert outcomes == [None, None, None], "an outage: the limiter fails open"
+
+
+async def test_a_hit_redis_refuses_fails_alone(
+    limiter: RateLimiter, redis: Redis, prefix: str, round_trips: list[int]
+) -> None:
+    broken = ("default", "ip:198.51.100.22")
+    await redis.set(f"{prefix}:{limiter.default.key_for(*broken)}", "not a window")
+    await limiter.hit(limiter.default, "default", "ip:198.51.100.21")  # loads the script
+    round_trips.clear()
+
+    refused, counted = await asyncio.gather(
+        limiter.hit(limiter.default, *broken), limiter.hit(limiter.default, *CALLER)
+    )
+
+    assert round_trips == [2]
+    assert refused is None, "WRONGTYPE for that key alone: it fails open"
+    assert isinstance(counted, Quota)
+    assert counted.remaining == 2

@@ -25,7 +25,7 @@ from limits.aio.storage.redis.redispy import RedispyBridge
 from limits.errors import StorageError
 from limits.util import WindowStats
 from redis.asyncio import Redis
-from redis.exceptions import NoScriptError, RedisError
+from redis.exceptions import NoScriptError
 
 # What limits' acquire_moving_window.lua (at a cost of 1) and moving_window.lua do, in one
 # script; the search for the oldest entry runs over the list's length, trimmed to the limit.
@@ -105,11 +105,8 @@ class RedisMovingWindow:
         )
         self._queued.append(queued)
         if len(self._queued) == 1:
-            # A task of its own starts on the next turn, with every hit queued until then;
-            # no request's cancellation can cut another's round trip short.
-            sending = asyncio.create_task(self._send_queued())
-            self._sending.add(sending)
-            sending.add_done_callback(self._sending.discard)
+            # Sent once this turn's callbacks have run: the hits they queue go along.
+            asyncio.get_running_loop().call_soon(self._send_queued)
         reply = await queued.reply
         acquired, count, oldest = cast("list[bytes | int]", reply)
         reset_time = float(oldest) + expiry
@@ -119,29 +116,30 @@ class RedisMovingWindow:
         """Wait for the round trips under way: before the client closes."""
         await asyncio.gather(*self._sending, return_exceptions=True)
 
-    async def _send_queued(self) -> None:
+    def _send_queued(self) -> None:
+        """The queued hits' round trip, in a task of its own: no request's cancellation can
+        cut another's short, and whatever ends the task answers every hit."""
         hits, self._queued = self._queued, []
+        sending = asyncio.create_task(self._send(hits))
+        self._sending.add(sending)
+        sending.add_done_callback(self._sending.discard)
+        unanswered = RuntimeError("the round trip to Redis ended without an answer")
+        sending.add_done_callback(lambda _: _fail(hits, unanswered))
+
+    async def _send(self, hits: list[_Hit]) -> None:
         try:
             async with asyncio.timeout(self._timeout_seconds):
                 replies = await self._replies(hits)
-        except TimeoutError as exc:
-            silent = f"Redis gave no answer within {self._timeout_seconds} s"
-            replies = [_storage_error(TimeoutError(silent), exc) for _ in hits]
-        except RedisError as exc:
-            replies = [_storage_error(exc, exc) for _ in hits]
-        except asyncio.CancelledError:
-            for hit in hits:
-                hit.reply.cancel()
-            raise
-        for hit, reply in zip(hits, replies, strict=True):
-            if hit.reply.done():
-                continue  # its request was cancelled
-            if isinstance(reply, Exception):
-                hit.reply.set_exception(
-                    reply if isinstance(reply, StorageError) else _storage_error(reply, reply)
-                )
-            else:
-                hit.reply.set_result(reply)
+        except TimeoutError:
+            _fail(hits, TimeoutError(f"Redis gave no answer within {self._timeout_seconds} s"))
+        except Exception as exc:  # whatever failed, each caller hears of it as an outage
+            _fail(hits, exc)
+        else:
+            for hit, reply in zip(hits, replies, strict=True):
+                if isinstance(reply, Exception):
+                    _fail([hit], reply)
+                elif not hit.reply.done():  # done: its request was cancelled
+                    hit.reply.set_result(reply)
 
     async def _replies(self, hits: list[_Hit]) -> list[Any]:
         """Each hit's reply or error; the script is loaded again where Redis forgot it (a
@@ -163,7 +161,10 @@ class RedisMovingWindow:
         return replies
 
 
-def _storage_error(error: Exception, cause: BaseException) -> StorageError:
-    wrapped = StorageError(error)
-    wrapped.__cause__ = cause
-    return wrapped
+def _fail(hits: list[_Hit], error: Exception) -> None:
+    """Answer each hit still waiting with a StorageError of its own (the limiter's outage)."""
+    for hit in hits:
+        if not hit.reply.done():
+            failure = StorageError(error)
+            failure.__cause__ = error
+            hit.reply.set_exception(failure)
