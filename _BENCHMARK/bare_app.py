@@ -1,11 +1,12 @@
 """The bare reference: FastAPI and raw asyncpg, the floor every figure is compared to.
 
 Not part of the product. It answers the seed workload's two requests with Armature's
-statements (the same page and count, the same transaction boundaries, the same outbox row
-per created item) and the same JSON, without authentication, logging, metrics, rate limits
-or middleware. It turns the page's rows into JSON in Python, as a plain FastAPI + asyncpg
-app does; Armature's v1 list has PostgreSQL write the same JSON in the page's statement
-(core.adapters.sqlalchemy.json_rows), a technique of Armature's that the reference lacks.
+queries (the same page and count, the same transaction boundaries, the same outbox row per
+created item) and the same JSON, without authentication, logging, metrics, rate limits or
+middleware. It reads the page's rows and turns them into JSON in Python, as a plain FastAPI
++ asyncpg app does, and counts in a second round trip; Armature's v1 list has PostgreSQL
+write the JSON, page and count in one statement (core.adapters.sqlalchemy.json_rows), a
+technique of Armature's that the reference lacks.
 The caller's account is whatever `Authorization: Bearer <uuid>` names, unverified, so the
 locustfile sends the same requests to both.
 

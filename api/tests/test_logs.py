@@ -264,8 +264,10 @@ def test_a_forked_worker_writes_its_own_pid() -> None:
     reading, writing = os.pipe()
     child = os.fork()
     if child == 0:  # pragma: no cover (the child reports through the pipe)
-        os.write(writing, str(add_process(None, "info", {})["process"]).encode())
-        os._exit(0)
+        try:
+            os.write(writing, str(add_process(None, "info", {})["process"]).encode())
+        finally:
+            os._exit(0)  # never back into the test session
     os.close(writing)
     _, status = os.waitpid(child, 0)
     with os.fdopen(reading) as pipe:

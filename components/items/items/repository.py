@@ -8,7 +8,6 @@ import functools
 from typing import Any, Protocol
 from uuid import UUID
 
-from pydantic import TypeAdapter
 from sqlalchemy import (
     ColumnElement,
     Integer,
@@ -31,10 +30,9 @@ from core.interfaces import Repository, UnitOfWork
 from items.cursors import Position
 from items.keyset import sort_value
 from items.models import Attachment, Item
-from items.serializers import ItemListQuery, ItemRead, ItemSort
+from items.serializers import ITEM_READS, ItemListQuery, ItemRead, ItemSort
 from items.tables import attachment_table, item_table
 
-_ITEM_READS = TypeAdapter(list[ItemRead])
 _ITEM_READ_KEYS = tuple(ItemRead.model_fields)
 _LIKE_ESCAPE = "/"
 # The values every cached page statement binds at execution.
@@ -101,7 +99,7 @@ class SqlItemRepository(SqlAlchemyRepository[Item]):
         elsewhere the page is read as `list_page` and dumped."""
         if self._session.get_bind().dialect.name != "postgresql":
             items, total = await self.list_page(query, owner_id)
-            return _ITEM_READS.dump_json(items), total
+            return ITEM_READS.dump_json(items), total
         statement = _rendered_page(query.sort, **_page_shape(query, owner_id))
         params = {**_page_filter(query, owner_id), "limit": query.limit, "offset": query.offset}
         rendered, total = (await self._session.execute(statement, params)).one()
@@ -132,7 +130,7 @@ class SqlItemRepository(SqlAlchemyRepository[Item]):
         result = await self._session.execute(statement, params)
         columns = tuple(result.keys())
         rows = result.all()  # at once: iterating the result fetches row by row
-        return _ITEM_READS.validate_python([dict(zip(columns, row, strict=True)) for row in rows])
+        return ITEM_READS.validate_python([dict(zip(columns, row, strict=True)) for row in rows])
 
 
 def _page_shape(query: ItemListQuery, owner_id: UUID | None) -> dict[str, bool]:

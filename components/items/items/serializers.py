@@ -16,6 +16,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    TypeAdapter,
     field_validator,
 )
 
@@ -107,6 +108,10 @@ class ItemPage(BaseModel):
     total: int
     limit: int
     offset: int
+
+
+# Lists of items validated and dumped in one call into pydantic's core.
+ITEM_READS = TypeAdapter(list[ItemRead])
 
 
 def item_page_json(items: bytes, total: int, limit: int, offset: int) -> bytes:

@@ -5,17 +5,13 @@ from __future__ import annotations
 import operator
 from uuid import UUID
 
-from pydantic import TypeAdapter
-
 from core.interfaces import Message
 from core.testing import InMemoryRepository, InMemoryUnitOfWork
 from items.cursors import Position
 from items.keyset import order_key, sort_value
 from items.models import Attachment, Item
 from items.repository import ItemsUnitOfWork
-from items.serializers import ItemListQuery, ItemRead, ItemSort
-
-_ITEM_READS = TypeAdapter(list[ItemRead])
+from items.serializers import ITEM_READS, ItemListQuery, ItemRead, ItemSort
 
 
 class FakeItemRepository(InMemoryRepository[Item]):
@@ -41,7 +37,7 @@ class FakeItemRepository(InMemoryRepository[Item]):
         self, query: ItemListQuery, owner_id: UUID | None
     ) -> tuple[bytes, int]:
         items, total = await self.list_page(query, owner_id)
-        return _ITEM_READS.dump_json(items), total
+        return ITEM_READS.dump_json(items), total
 
     async def page_after(
         self, sort: ItemSort, after: Position | None, limit: int, owner_id: UUID | None

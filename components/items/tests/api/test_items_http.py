@@ -235,5 +235,6 @@ async def test_list_and_304_carry_the_rate_limit_headers(client: httpx.AsyncClie
     assert page.headers["content-type"] == "application/json"
     assert not_modified.status_code == 304
     for response in (page, not_modified):
+        assert len(response.headers.get_list("RateLimit-Limit")) == 1
         assert int(response.headers["RateLimit-Limit"]) > 0
         assert "RateLimit-Remaining" in response.headers

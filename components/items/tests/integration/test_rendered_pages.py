@@ -7,16 +7,14 @@ from decimal import Decimal
 from uuid import UUID, uuid4
 
 import pytest
-from pydantic import TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from items.models import Item
 from items.repository import SqlItemsUnitOfWork
-from items.serializers import ItemListQuery, ItemRead, ItemSort
+from items.serializers import ITEM_READS, ItemListQuery, ItemSort
 from items.tables import start_mappers
 
 Sessions = async_sessionmaker[AsyncSession]
-ITEM_READS = TypeAdapter(list[ItemRead])
 OWNER = uuid4()
 # Text JSON must escape, and timestamps with and without a fraction of a second.
 AWKWARD = [

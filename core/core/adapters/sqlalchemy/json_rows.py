@@ -1,11 +1,12 @@
 """Rows rendered as JSON by PostgreSQL, each value as pydantic's JSON mode writes it.
 
 A read that only serves JSON can ask PostgreSQL for the JSON itself. Turning a page of 100
-rows into Python objects, validating them and dumping them again costs a worker about a
+rows into Python objects, validating them and dumping them again costs a worker more than a
 millisecond; PostgreSQL writes the same array for a fraction of that, and the driver hands
-over one string. The values match pydantic's output for the same row: UUIDs and text as
-strings, integers as numbers, `Money` as a decimal string, `UTCDateTime` in ISO 8601 with
-`Z` and microseconds only when there are some.
+over one string. The values match pydantic's JSON for the same row: UUIDs and text as
+strings, integers and booleans as such, `Money` as a decimal string, `UTCDateTime` in ISO 8601
+with `Z` and microseconds only when there are some. A column of any other type is refused:
+PostgreSQL would write it its own way (a float, a `ScopeSet`), not pydantic's.
 
 PostgreSQL only (`json_agg`, `aggregate_order_by`, `to_char`).
 """
@@ -15,7 +16,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, Text, cast, func, literal_column, select, true
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Integer,
+    Select,
+    String,
+    Text,
+    Uuid,
+    cast,
+    func,
+    literal_column,
+    select,
+    true,
+)
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.sql.expression import ColumnClause, Subquery
 
@@ -25,16 +39,21 @@ _ISO_UTC = literal_column("""'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'""", String)
 # Python's ISO format leaves out a fraction of zero; it can only stand at the end.
 _NO_FRACTION = literal_column("'.000000Z'", String), literal_column("'Z'", String)
 _EMPTY_ARRAY: ColumnClause[Any] = literal_column("'[]'::json")
+# Written by PostgreSQL as pydantic writes the Python values the driver returns for them.
+_AS_THEY_ARE = (Uuid, String, Integer, Boolean)
+_ROW = "rendered"
 
 
 def json_value(column: ColumnElement[Any]) -> ColumnElement[Any]:
-    """The column's value as pydantic writes it in JSON; other types as PostgreSQL does."""
+    """The column's value as pydantic writes it in JSON; TypeError for a type it cannot."""
     if isinstance(column.type, UTCDateTime):
         utc = func.timezone(literal_column("'UTC'", String), column)
         return func.replace(func.to_char(utc, _ISO_UTC), *_NO_FRACTION)
     if isinstance(column.type, Money):
         return cast(column, String)
-    return column
+    if isinstance(column.type, _AS_THEY_ARE):
+        return column
+    raise TypeError(f"no JSON rendering for {column.key} of type {column.type!r}")
 
 
 def json_array(
@@ -47,11 +66,11 @@ def json_array(
     JSON whole: `json_build_object` over the same values looks up every argument's type
     on every row, and costs PostgreSQL about a third more.
     """
-    for key in keys:
-        if not key.isidentifier():
-            raise ValueError(f"not a plain key: {key!r}")
+    if _ROW in keys:
+        # PostgreSQL would take `to_json(rendered)` for that column, not for the row.
+        raise ValueError(f"a key may not be named {_ROW!r}")
     converted = (json_value(rows.c[key]).label(key) for key in keys)
-    values = select(*converted).correlate(rows).lateral("rendered")
+    values = select(*converted).correlate(rows).lateral(_ROW)
     objects = func.json_agg(aggregate_order_by(func.to_json(values.table_valued()), *order_by))
     rendered = cast(func.coalesce(objects, _EMPTY_ARRAY), Text)
     return select(rendered).select_from(rows).join(values, true())
