@@ -9,6 +9,7 @@ from uuid import UUID
 from dependency_injector.wiring import inject
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, Security, status
 
+from api.responses import with_dependency_headers
 from api.security import authenticated
 from core.etags import etag_for, none_match, versions_from_if_match
 from core.injection import Provide
@@ -34,13 +35,6 @@ def _tag(response: Response, item: ItemRead) -> ItemRead:
     return item
 
 
-def _answer(answer: Response, dependencies: Response) -> Response:
-    """A response of the route's own, with the headers its dependencies set (the rate
-    limit's): FastAPI adds them only to the responses it builds."""
-    answer.raw_headers.extend(dependencies.raw_headers)
-    return answer
-
-
 @router.post(
     "", status_code=status.HTTP_201_CREATED, responses=problem_responses(400, 401, 403, 422)
 )
@@ -61,7 +55,7 @@ async def list_items(
 ) -> Response:
     # Sent as the use case wrote it: an ItemPage, already JSON (see list_items_json).
     body = await interface.list_items_json(deps, query=query, actor=actor)
-    return _answer(Response(body, media_type="application/json"), response)
+    return with_dependency_headers(Response(body, media_type="application/json"), response)
 
 
 @router.get(
@@ -81,7 +75,7 @@ async def get_item(
     tag = etag_for(item.version)
     if none_match(if_none_match, tag):
         return _tag(response, item)
-    return _answer(
+    return with_dependency_headers(
         Response(status_code=status.HTTP_304_NOT_MODIFIED, headers={"ETag": tag}), response
     )
 

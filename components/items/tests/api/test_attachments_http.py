@@ -83,6 +83,7 @@ async def test_a_5_mib_file_uploads_lists_and_downloads_identical(
     assert downloaded.headers["content-disposition"].startswith(
         'attachment; filename="Manual (v2).pdf"'
     )
+    assert len(downloaded.headers.get_list("RateLimit-Limit")) == 1, "the route's own response"
 
 
 async def test_an_oversized_upload_is_413_and_leaves_no_row_and_no_file(
@@ -199,6 +200,7 @@ async def test_with_s3_the_download_is_a_307_to_a_signed_url_with_the_same_bytes
     await storage.close()
 
     assert redirect.status_code == 307
+    assert len(redirect.headers.get_list("RateLimit-Limit")) == 1
     assert redirect.headers["Location"].startswith(f"{s3_endpoint}/attachments/items/")
     assert signed.content == content
     assert 'filename="plan.pdf"' in signed.headers["content-disposition"]
