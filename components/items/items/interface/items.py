@@ -67,7 +67,7 @@ async def list_items_json(deps: ItemsDeps, *, query: ItemListQuery, actor: Princ
     """The page `list_items` returns, as its JSON: for a caller that only sends it on.
 
     Where the database can write the items' JSON, they are never built in Python: on a page
-    of 100 items that is most of a request's cost (see ItemRepository.list_page_json).
+    of 100 items that was over 40 % of the request's CPU (see ItemRepository.list_page_json).
     """
     async with deps.reader() as uow:
         items, total = await uow.items.list_page_json(query, _listed_owner(actor))
