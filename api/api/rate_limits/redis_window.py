@@ -67,6 +67,10 @@ return {acquired, oldest + 1, redis.call('lindex', key, oldest)}
 """
 
 
+# The cause of a hit that a finished round trip left unanswered (never raised itself).
+_UNANSWERED = RuntimeError("the round trip to Redis ended without an answer")
+
+
 @dataclass
 class _Hit:
     key: str
@@ -123,8 +127,7 @@ class RedisMovingWindow:
         sending = asyncio.create_task(self._send(hits))
         self._sending.add(sending)
         sending.add_done_callback(self._sending.discard)
-        unanswered = RuntimeError("the round trip to Redis ended without an answer")
-        sending.add_done_callback(lambda _: _fail(hits, unanswered))
+        sending.add_done_callback(lambda _: _fail(hits, _UNANSWERED))
 
     async def _send(self, hits: list[_Hit]) -> None:
         try:
