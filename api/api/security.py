@@ -4,15 +4,14 @@ A route asks for `Annotated[Principal, Security(authenticated, scopes=[...])]`; 
 show up in OpenAPI. The authenticator behind it is whatever the container provides.
 """
 
-from typing import Annotated
-
 # No `from __future__ import annotations`: dependency-injector reads the Provide markers
 # from evaluated signatures.
 import structlog
 from dependency_injector.wiring import inject
-from fastapi import Depends, Request
+from fastapi import Request
 from fastapi.openapi.models import OAuth2
 from fastapi.security import OAuth2PasswordBearer, SecurityScopes
+from fastapi.security.base import SecurityBase
 
 from api.metrics import AUTHENTICATION_FAILURES
 from core.errors import PermissionDenied, Unauthenticated
@@ -25,18 +24,27 @@ TOKEN_URL = "/api/v1/auth/token"  # noqa: S105 (a path, not a password)
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, scopes={}, auto_error=False)
 
 
-@inject
-async def optional_principal(
-    request: Request,
-    authenticator: Annotated[Authenticator, Depends(Provide["authenticator"])],
-) -> Principal | None:
+# Where a request's caller is kept once authenticated (ASGI scope state; None: no token).
+_PRINCIPAL = "armature.principal"
+
+
+async def optional_principal(request: Request) -> Principal | None:
     """The caller when it sent a bearer token (which must then be valid), else None.
 
-    Authenticated once per request. The token is read by calling the scheme, not by
-    depending on it: FastAPI caches a dependency per set of security scopes when it hangs
-    below a security scheme, so the rate limit's caller and each route's
-    `Security(authenticated, scopes=...)` would solve it, and authenticate, again.
+    Authenticated once per request, whatever asks first (the rate limit, the route's scope
+    check, a route of its own): the answer is kept in the request's state.
     """
+    state = request.scope.setdefault("state", {})
+    if _PRINCIPAL not in state:
+        state[_PRINCIPAL] = await _authenticate(request)
+    principal: Principal | None = state[_PRINCIPAL]
+    return principal
+
+
+@inject
+async def _authenticate(
+    request: Request, authenticator: Authenticator = Provide["authenticator"]
+) -> Principal | None:
     token = await oauth2_scheme(request)
     if token is None:
         return None
@@ -49,24 +57,33 @@ async def optional_principal(
     return principal
 
 
-async def authenticated(
-    security_scopes: SecurityScopes,
-    principal: Annotated[Principal | None, Depends(optional_principal)],
-    # Unused here: it puts the scheme and the route's scopes in the OpenAPI document.
-    _token: Annotated[str | None, Depends(oauth2_scheme)],
-) -> Principal:
-    """The caller, holding every scope the route asks for.
+class _ScopedCaller(SecurityBase):
+    """`Security(authenticated, scopes=[...])`: the caller, holding every scope the route asks.
 
-    401 without a valid token, 403 when a scope is missing.
+    The bearer scheme itself, as far as OpenAPI is concerned (same model, same name), so
+    a route documents its token and scopes through one dependency with no dependencies of
+    its own: FastAPI works out a cache key and a solve for every dependency of every
+    request, and a graph of four cost more than the check.
     """
-    if principal is None:
-        # Not a failure for the metrics: a client that sent nothing had nothing refused.
-        raise Unauthenticated("This endpoint needs a bearer token.", reason="missing_token")
-    missing = sorted(set(security_scopes.scopes) - principal.scopes)
-    if missing:
-        AUTHENTICATION_FAILURES.labels("insufficient_scope").inc()
-        raise PermissionDenied(f"The token lacks the scope(s): {' '.join(missing)}.")
-    return principal
+
+    def __init__(self, scheme: OAuth2PasswordBearer) -> None:
+        self.model = scheme.model
+        self.scheme_name = scheme.scheme_name
+
+    async def __call__(self, request: Request, security_scopes: SecurityScopes) -> Principal:
+        """401 without a valid token, 403 when a scope is missing."""
+        principal = await optional_principal(request)
+        if principal is None:
+            # Not a failure for the metrics: a client that sent nothing had nothing refused.
+            raise Unauthenticated("This endpoint needs a bearer token.", reason="missing_token")
+        missing = sorted(set(security_scopes.scopes) - principal.scopes)
+        if missing:
+            AUTHENTICATION_FAILURES.labels("insufficient_scope").inc()
+            raise PermissionDenied(f"The token lacks the scope(s): {' '.join(missing)}.")
+        return principal
+
+
+authenticated = _ScopedCaller(oauth2_scheme)
 
 
 def document_scopes(scopes: dict[str, str]) -> None:

@@ -11,12 +11,12 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID, uuid4
 
 import httpx
 import pytest
-from fastapi import APIRouter, Depends, FastAPI, Header, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from limits.aio.storage import RedisStorage
 from limits.aio.storage.redis.redispy import RedispyBridge
 from limits.aio.strategies import MovingWindowRateLimiter
@@ -93,9 +93,10 @@ class _Caller:
     account_id: UUID
 
 
-async def _caller(x_account: Annotated[UUID | None, Header()] = None) -> _Caller | None:
+async def _caller(request: Request) -> _Caller | None:
     """Stands for the bearer-token principal: the account named in a header, if any."""
-    return _Caller(x_account) if x_account is not None else None
+    account = request.headers.get("x-account")
+    return _Caller(UUID(account)) if account is not None else None
 
 
 class _Login(BaseModel):
