@@ -13,15 +13,17 @@ as its `logconfig_dict`, and its uvicorn workers pass `log_config=None` themselv
 from __future__ import annotations
 
 import logging
-import os
 import re
 import sys
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Literal, TextIO
 
 import structlog
 from opentelemetry import trace
+
+from api.process import process_id
 
 LogFormat = Literal["json", "console"]
 
@@ -172,31 +174,18 @@ def _renderer(log_format: LogFormat) -> Any:
 
 
 def _shared_processors() -> list[Any]:
-    # Exceptions are rendered to text before redaction, so tracebacks are scrubbed too.
+    # Exceptions are rendered to text before redaction, so tracebacks are scrubbed too. What
+    # the processors add after it (names, level, time, ids) is ours: nothing to scan.
     return [
         structlog.contextvars.merge_contextvars,
+        structlog.processors.format_exc_info,
+        redact,
         structlog.stdlib.add_logger_name,
         structlog.stdlib.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         add_process,
         add_trace_context,
-        structlog.processors.format_exc_info,
-        redact,
     ]
-
-
-class _ProcessId:
-    """This process's id, read at import and again in a forked child (a gunicorn worker):
-    `os.getpid()` is a system call, and every line asks."""
-
-    value = os.getpid()
-
-    @classmethod
-    def refresh(cls) -> None:
-        cls.value = os.getpid()
-
-
-os.register_at_fork(after_in_child=_ProcessId.refresh)
 
 
 def add_process(
@@ -204,7 +193,7 @@ def add_process(
 ) -> MutableMapping[str, Any]:
     """Which of gunicorn's workers wrote the line. structlog's callsite adder would walk
     up the stack on every line, though the pid is all it is asked for."""
-    event["process"] = _ProcessId.value
+    event["process"] = process_id()
     return event
 
 
@@ -229,7 +218,7 @@ def redact(
 
 
 def _redacted(key: object, value: Any) -> Any:
-    if isinstance(key, str) and _SENSITIVE_KEY.search(key):
+    if isinstance(key, str) and _is_sensitive_key(key):
         return REDACTED if value not in (None, "") else value
     if isinstance(value, bytes):
         value = value.decode("latin-1")
@@ -240,6 +229,12 @@ def _redacted(key: object, value: Any) -> Any:
     if isinstance(value, list | tuple | set | frozenset):
         return _redacted_items(value)
     return value
+
+
+@lru_cache(maxsize=4096)
+def _is_sensitive_key(key: str) -> bool:
+    # Every line passes the same few names: remembered rather than searched each time.
+    return _SENSITIVE_KEY.search(key) is not None
 
 
 def _redacted_items(items: list[Any] | tuple[Any, ...] | set[Any] | frozenset[Any]) -> list[Any]:
