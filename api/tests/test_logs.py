@@ -245,6 +245,24 @@ def test_redaction_masks_by_key_at_any_depth_and_scrubs_text() -> None:
     assert event["dsn"] == "postgresql+asyncpg://armature:[redacted]@db:5432/armature"
 
 
+def test_bound_context_and_both_loggers_lines_are_redacted_before_the_metadata_is_added(
+    logs: CapturedLogs,
+) -> None:
+    structlog.contextvars.bind_contextvars(session_token="s3cr3t", job="nightly")
+    try:
+        structlog.get_logger("armature.jobs").info("started", api_key="k3y")
+        logging.getLogger("armature.std").warning("with Bearer abc.def")
+    finally:
+        structlog.contextvars.clear_contextvars()
+
+    ours, std = logs.lines()
+    assert (ours["session_token"], ours["api_key"], ours["job"]) == (REDACTED, REDACTED, "nightly")
+    assert std["event"] == "with Bearer [redacted]"
+    for line in (ours, std):
+        assert {"logger", "level", "timestamp", "process"} <= line.keys()
+    assert (ours["logger"], std["level"]) == ("armature.jobs", "warning")
+
+
 def test_gunicorns_own_loggers_render_through_the_same_json_formatter(
     logs: CapturedLogs,
 ) -> None:
