@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 RUN := $(UV) run --locked
 
-.PHONY: help uv sync run worker serve stop image lint-deploy migrate migration component test test-unit lint fmt typecheck contracts check-migrations docs bench bench-smoke
+.PHONY: help uv sync run worker serve stop image lint-deploy migrate migration component test test-unit lint fmt typecheck contracts check-migrations docs bench bench-smoke bench-cpu
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -55,6 +55,9 @@ test: sync lint typecheck contracts check-migrations ## Everything CI runs: lint
 
 bench: sync ## Load-test the production stack against the bare reference: _BENCHMARK/reports/<name>/ (ARGS="--million")
 	cd _BENCHMARK && $(RUN) python -m bench $(ARGS)
+
+bench-cpu: sync ## The app's CPU a request in process, no server or load generator (ARGS="--callgrind")
+	cd _BENCHMARK && $(RUN) python -m bench.inprocess $(ARGS)
 
 bench-smoke: sync ## The bench suite in a few seconds, no thresholds (make test runs it too)
 	cd _BENCHMARK && $(RUN) python -m bench --smoke --out "$$(mktemp -d)/smoke"
