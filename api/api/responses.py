@@ -1,11 +1,49 @@
-"""Responses a route builds itself, with what its dependencies added."""
+"""Headers for whatever response a request ends with, set before that response exists.
 
-from fastapi import Response
+The rate limit counts a request before the route runs; its `RateLimit-*` headers belong on
+the answer whichever it turns out to be: the route's return value, a response the route
+builds itself (a page already JSON, a 304, a file), or the problem of an error raised after
+the count (401, 403, 404, 422...). FastAPI copies the headers set on an injected `Response`
+only onto the responses it builds from a return value; `PendingHeaders` adds these to any
+response as it starts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+_PENDING = "armature.response_headers"
 
 
-def with_dependency_headers(answer: Response, dependencies: Response) -> Response:
-    """`answer`, built by the route, with the headers its dependencies set on the injected
-    `Response` (the rate limit's `RateLimit-*`): FastAPI adds those only to the responses it
-    builds from a return value."""
-    answer.raw_headers.extend(dependencies.raw_headers)
-    return answer
+def add_response_headers(scope: Scope, headers: Mapping[str, str]) -> None:
+    """Send `headers` with the response this request ends with."""
+    pending = scope.setdefault("state", {}).setdefault(_PENDING, [])
+    pending.extend(
+        (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()
+    )
+
+
+class PendingHeaders:
+    """Pure ASGI middleware: what `add_response_headers` was given goes out with the response.
+
+    Anywhere in the stack: the error handlers answer inside every middleware.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_pending(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                pending = scope.get("state", {}).get(_PENDING)
+                if pending:
+                    message["headers"] = [*message.get("headers", ()), *pending]
+            await send(message)
+
+        await self.app(scope, receive, send_with_pending)

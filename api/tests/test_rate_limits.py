@@ -16,7 +16,7 @@ from uuid import UUID, uuid4
 
 import httpx
 import pytest
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from limits.aio.storage import RedisStorage
 from limits.aio.storage.redis.redispy import RedispyBridge
 from limits.aio.strategies import MovingWindowRateLimiter
@@ -118,6 +118,10 @@ def _app(limiter: RateLimiter, trusted_proxies: tuple[str, ...] = ()) -> FastAPI
     async def other() -> dict[str, str]:
         return {}
 
+    @router.get("/own")
+    async def own() -> Response:
+        return Response(b"{}", media_type="application/json")
+
     @app.post("/login")
     async def login(request: Request, body: _Login) -> dict[str, str]:
         await enforce_login_limits(request, body.username)
@@ -174,6 +178,23 @@ async def test_allows_exactly_the_limit_then_answers_429(storage_url: str, prefi
     assert refused.headers["RateLimit-Reset"] == refused.headers["Retry-After"]
     assert refused.json()["status"] == 429
     assert refused.json()["type"] == "urn:armature:problem:rate_limited"
+
+
+async def test_answers_the_route_did_not_build_from_a_return_value_report_the_quota_once(
+    storage_url: str, prefix: str
+) -> None:
+    async with _limiter(storage_url, prefix, default="5/minute") as limiter:
+        app = _app(limiter)
+        answers = [
+            await _call(app, "GET", "/api/items/not-a-number"),  # refused after the count
+            await _call(app, "GET", "/api/own"),  # a response the route built itself
+            await _call(app, "GET", "/api/other"),
+        ]
+
+    assert [r.status_code for r in answers] == [422, 200, 200]
+    assert answers[0].headers["content-type"] == PROBLEM
+    assert [r.headers.get_list("RateLimit-Remaining") for r in answers] == [["4"], ["3"], ["2"]]
+    assert [r.headers.get_list("RateLimit-Limit") for r in answers] == [["5"]] * 3
 
 
 async def test_a_route_limit_overrides_the_default(storage_url: str, prefix: str) -> None:

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from typing import Protocol
 from uuid import UUID
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.routing import iter_route_contexts
 from limits import RateLimitItem
@@ -18,14 +18,17 @@ from api.client_ip import address_bucket, client_host
 from api.errors import problem
 from api.metrics import RATE_LIMIT_REJECTIONS
 from api.rate_limits.limiter import Quota, RateLimited, RateLimiter, RateLimitUnavailable
+from api.responses import PendingHeaders, add_response_headers
 from api.routes import route_template
 
 UNAVAILABLE_RETRY_AFTER_SECONDS = 5
 
 
 def install_rate_limits(app: FastAPI, limiter: RateLimiter) -> None:
-    """Give the app its limiter and render the limiter's refusals as problem+json."""
+    """Give the app its limiter, the `RateLimit-*` headers a way onto every response, and
+    render the limiter's refusals as problem+json."""
     app.state.rate_limiter = limiter
+    app.add_middleware(PendingHeaders)
     app.exception_handler(RateLimited)(on_rate_limited)
     app.exception_handler(RateLimitUnavailable)(on_rate_limit_unavailable)
 
@@ -78,13 +81,14 @@ def username_key(username: str) -> str:
     return "username:" + hashlib.sha256(normalized.encode()).hexdigest()
 
 
-async def enforce_rate_limit(request: Request, response: Response, key: str) -> None:
-    """Count a hit for `key` on the route's limit (or the default); report it in headers."""
+async def enforce_rate_limit(request: Request, key: str) -> None:
+    """Count a hit for `key` on the route's limit (or the default); report it in the headers
+    of the response, whichever it is (an error's problem too)."""
     limiter = rate_limiter(request)
     bucket, limit = limiter.limit_for(request.method, route_template(request.scope))
     quota = await _hit(limiter, "route", limit, bucket, key)
     if quota is not None:
-        response.headers.update(quota.headers())
+        add_response_headers(request.scope, quota.headers())
 
 
 class Caller(Protocol):
@@ -96,17 +100,17 @@ class Caller(Protocol):
 
 def rate_limit(
     caller: Callable[[Request], Awaitable[Caller | None]],
-) -> Callable[[Request, Response], Awaitable[None]]:
+) -> Callable[[Request], Awaitable[None]]:
     """A route dependency limiting by account when `caller` finds one, else by client IP.
 
     `caller` is awaited here rather than declared as a dependency: every dependency costs
     FastAPI a solve per request, and this one runs on every limited route.
     """
 
-    async def dependency(request: Request, response: Response) -> None:
+    async def dependency(request: Request) -> None:
         who = await caller(request)
         account_id = who.account_id if who is not None else None
-        await enforce_rate_limit(request, response, principal_key(account_id, client_host(request)))
+        await enforce_rate_limit(request, principal_key(account_id, client_host(request)))
 
     return dependency
 

@@ -9,7 +9,6 @@ from uuid import UUID
 from dependency_injector.wiring import inject
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, Security, status
 
-from api.responses import with_dependency_headers
 from api.security import authenticated
 from core.etags import etag_for, none_match, versions_from_if_match
 from core.injection import Provide
@@ -51,11 +50,11 @@ async def create_item(
 @router.get("", response_model=ItemPage, responses=problem_responses(401, 403, 422))
 @inject
 async def list_items(
-    query: Annotated[ItemListQuery, Query()], actor: Reader, deps: Deps, response: Response
+    query: Annotated[ItemListQuery, Query()], actor: Reader, deps: Deps
 ) -> Response:
     # Sent as the use case wrote it: an ItemPage, already JSON (see list_items_json).
     body = await interface.list_items_json(deps, query=query, actor=actor)
-    return with_dependency_headers(Response(body, media_type="application/json"), response)
+    return Response(body, media_type="application/json")
 
 
 @router.get(
@@ -75,9 +74,7 @@ async def get_item(
     tag = etag_for(item.version)
     if none_match(if_none_match, tag):
         return _tag(response, item)
-    return with_dependency_headers(
-        Response(status_code=status.HTTP_304_NOT_MODIFIED, headers={"ETag": tag}), response
-    )
+    return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers={"ETag": tag})
 
 
 @router.patch("/{item_id}", responses=problem_responses(400, 401, 403, 404, 409, 412, 422))

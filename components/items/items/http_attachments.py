@@ -10,7 +10,6 @@ from dependency_injector.wiring import inject
 from fastapi import APIRouter, Depends, Request, Response, Security, status
 from fastapi.responses import RedirectResponse, StreamingResponse
 
-from api.responses import with_dependency_headers
 from api.security import authenticated
 from api.uploads import MULTIPART_DOC, streamed_file, streams_body
 from core.disposition import content_disposition
@@ -71,24 +70,22 @@ async def list_attachments(item_id: UUID, actor: Reader, deps: Deps) -> Attachme
 )
 @inject
 async def download_attachment(
-    item_id: UUID, attachment_id: UUID, actor: Reader, deps: Deps, response: Response
+    item_id: UUID, attachment_id: UUID, actor: Reader, deps: Deps
 ) -> Response:
     download = await interface.download_attachment(
         deps, item_id=item_id, attachment_id=attachment_id, actor=actor
     )
     if download.url is not None:
-        redirect = RedirectResponse(download.url, status_code=status.HTTP_307_TEMPORARY_REDIRECT)
-        return with_dependency_headers(redirect, response)
+        return RedirectResponse(download.url, status_code=status.HTTP_307_TEMPORARY_REDIRECT)
     attachment = download.attachment
     headers = {
         "Content-Disposition": content_disposition(attachment.filename),
         "Content-Length": str(attachment.size),
         "Cache-Control": "private, no-store",
     }
-    stream = StreamingResponse(
+    return StreamingResponse(
         download.content(), media_type=attachment.content_type, headers=headers
     )
-    return with_dependency_headers(stream, response)
 
 
 @router.delete(
