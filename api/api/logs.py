@@ -64,6 +64,7 @@ _SENSITIVE_TEXT = (
 # Each pattern of _SENSITIVE_TEXT contains one of these; text without any is left as it is.
 _MAYBE_SENSITIVE = re.compile(rf"(?i)bearer|eyJ|{_SENSITIVE_WORDS}|://|cookie")
 REDACTED = "[redacted]"
+_REMEMBERED_KEY_LENGTH = 64
 
 
 class _NoServerWebSocketLines(logging.Filter):
@@ -218,7 +219,7 @@ def redact(
 
 
 def _redacted(key: object, value: Any) -> Any:
-    if isinstance(key, str) and _is_sensitive_key(key):
+    if isinstance(key, str) and _sensitive_key(key):
         return REDACTED if value not in (None, "") else value
     if isinstance(value, bytes):
         value = value.decode("latin-1")
@@ -231,9 +232,16 @@ def _redacted(key: object, value: Any) -> Any:
     return value
 
 
+def _sensitive_key(key: str) -> bool:
+    # Every line passes the same few names: remembered rather than searched each time. Long
+    # ones (a mapping's keys can be anybody's) are searched, never kept.
+    if len(key) > _REMEMBERED_KEY_LENGTH:
+        return _SENSITIVE_KEY.search(key) is not None
+    return _remembered_sensitive_key(key)
+
+
 @lru_cache(maxsize=4096)
-def _is_sensitive_key(key: str) -> bool:
-    # Every line passes the same few names: remembered rather than searched each time.
+def _remembered_sensitive_key(key: str) -> bool:
     return _SENSITIVE_KEY.search(key) is not None
 
 

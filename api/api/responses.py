@@ -10,7 +10,7 @@ response as it starts.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -18,7 +18,8 @@ _PENDING = "armature.response_headers"
 
 
 def add_response_headers(scope: Scope, headers: Mapping[str, str]) -> None:
-    """Send `headers` with the response this request ends with."""
+    """Send `headers` with the response this request ends with (through `PendingHeaders`,
+    which `api.rate_limits.install_rate_limits` installs)."""
     pending = scope.setdefault("state", {}).setdefault(_PENDING, [])
     pending.extend(
         (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()
@@ -28,7 +29,9 @@ def add_response_headers(scope: Scope, headers: Mapping[str, str]) -> None:
 class PendingHeaders:
     """Pure ASGI middleware: what `add_response_headers` was given goes out with the response.
 
-    Anywhere in the stack: the error handlers answer inside every middleware.
+    Anywhere in the stack: FastAPI's exception handlers answer inside every middleware. A
+    header the response already has wins: a 429 from the login limits reports the login
+    quota, not the route's counted before it.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -43,7 +46,16 @@ class PendingHeaders:
             if message["type"] == "http.response.start":
                 pending = scope.get("state", {}).get(_PENDING)
                 if pending:
-                    message["headers"] = [*message.get("headers", ()), *pending]
+                    message["headers"] = _merged(message.get("headers", ()), pending)
             await send(message)
 
         await self.app(scope, receive, send_with_pending)
+
+
+def _merged(
+    own: Iterable[tuple[bytes, bytes]], pending: list[tuple[bytes, bytes]]
+) -> list[tuple[bytes, bytes]]:
+    headers = list(own)
+    present = {name.lower() for name, _ in headers}
+    headers.extend(header for header in pending if header[0] not in present)
+    return headers

@@ -122,6 +122,11 @@ def _app(limiter: RateLimiter, trusted_proxies: tuple[str, ...] = ()) -> FastAPI
     async def own() -> Response:
         return Response(b"{}", media_type="application/json")
 
+    @router.post("/sign-in")  # a login route behind the route limit, as the real one is
+    async def sign_in(request: Request, body: _Login) -> dict[str, str]:
+        await enforce_login_limits(request, body.username)
+        return {}
+
     @app.post("/login")
     async def login(request: Request, body: _Login) -> dict[str, str]:
         await enforce_login_limits(request, body.username)
@@ -246,6 +251,20 @@ async def test_login_is_limited_per_ip(storage_url: str, prefix: str) -> None:
 
     assert statuses == [200, 200, 200, 429]
     assert other_ip.status_code == 200
+
+
+async def test_a_login_refusal_reports_the_login_quota_alone(storage_url: str, prefix: str) -> None:
+    async with _limiter(storage_url, prefix, login_per_ip="1/minute") as limiter:
+        app = _app(limiter)
+        answers = [
+            await _call(app, "POST", "/api/sign-in", json={"username": f"user{n}"})
+            for n in range(2)
+        ]
+
+    assert [r.status_code for r in answers] == [200, 429]
+    assert answers[0].headers.get_list("RateLimit-Limit") == ["300"], "the route's limit"
+    assert answers[1].headers.get_list("RateLimit-Limit") == ["1"], "the login limit alone"
+    assert answers[1].headers.get_list("RateLimit-Remaining") == ["0"]
 
 
 async def test_login_is_limited_per_username_across_ips_and_case(

@@ -8,14 +8,19 @@ state (`livemostrecent`) report the freshest sample of a live process.
 
 from __future__ import annotations
 
+import os
+
 from prometheus_client import Counter, Gauge, Histogram, values
 
 from api.process import process_id
 
-if values.ValueClass is not values.MutexValue:
-    # Multiprocess mode: every update checks whether the process forked since, by asking
-    # for its id; by default through `os.getpid()`, a system call per sample (four a
-    # request). The cached id answers the same: distinct in every live process.
+MULTIPROC_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
+
+if MULTIPROC_DIR_VARIABLE in os.environ:
+    # Multiprocess mode, as prometheus_client decides it: every sample checks whether the
+    # process forked since by asking for its id, by default through `os.getpid()`, a system
+    # call (several a request). The cached id answers the same, distinct in every live
+    # process. Swapped before any metric exists: these are the process's only metrics.
     values.ValueClass = values.MultiProcessValue(process_identifier=process_id)  # type: ignore[no-untyped-call]
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)

@@ -23,11 +23,11 @@ from prometheus_client import (
     start_http_server,
 )
 
+from api.metrics.definitions import MULTIPROC_DIR_VARIABLE
 from api.metrics.observers import METRICS_PATH
 from core.settings import ConfigurationError
 
 METRICS_HOST = "127.0.0.1"
-MULTIPROC_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 
 
 def is_multiprocess() -> bool:

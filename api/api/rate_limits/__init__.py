@@ -1,9 +1,11 @@
 """Rate limits: a moving window per caller, shared by every worker and instance through Redis.
 
 `RateLimiter` counts hits with `limits` (in memory for one process, Redis for a fleet).
-`install_rate_limits` puts one on the app and renders its refusals as problem+json: 429 with
-`Retry-After` and `RateLimit-*` when a caller spent its quota, 503 when the storage is down
-and the limiter fails closed. Routes opt in with `Depends(rate_limit(<principal dependency>))`;
+`install_rate_limits` puts one on the app, sends the `RateLimit-*` headers with whatever
+response a counted request ends with (`api.responses.PendingHeaders`), and renders its
+refusals as problem+json: 429 with `Retry-After` and `RateLimit-*` when a caller spent its
+quota, 503 when the storage is down and the limiter fails closed. Routes opt in with
+`Depends(rate_limit(caller))`, `caller` awaited with the request for the principal (or None);
 the login route calls `enforce_login_limits` before it checks a password.
 """
 

@@ -1,8 +1,5 @@
 """The FastAPI side: the app's limiter, route dependencies, login guards and 429/503 answers."""
 
-# No `from __future__ import annotations`: FastAPI evaluates the signature `rate_limit` builds
-# around its argument.
-
 import hashlib
 import unicodedata
 from collections.abc import Awaitable, Callable
