@@ -1,13 +1,16 @@
-"""`make bench-cpu`: the app's own CPU a request, in process, with nothing else on the clock.
+"""`make bench-cpu`: the app's own CPU a request, in process, without the server around it.
 
 python -m bench.inprocess [--mode mix|filter|create] [--requests N] [--rounds R] [--bare]
 python -m bench.inprocess --callgrind      # instructions a request: repeatable to about 1 %
 
-The app is built as a gunicorn worker builds it, in production settings, over a PostgreSQL
-database filled as `make bench` fills it, with Redis and RabbitMQ; requests go straight into
-its ASGI callable, `--in-flight` at a time, with the headers nginx adds. Each round prints the
-process's CPU time a request: uvicorn's HTTP parsing, nginx, PostgreSQL and the load
-generator are not in it, so a change to the app shows without the end-to-end runs' noise.
+The app is built as a gunicorn worker builds it (production settings, multiprocess metrics,
+the worker's garbage-collector settings), over a PostgreSQL database filled as `make bench`
+fills it, with Redis and RabbitMQ; requests go straight into its ASGI callable, `--in-flight`
+at a time, filter and create in turn for the mix, with the `X-Request-ID` and
+`X-Forwarded-For` nginx sends. Each round prints the process's CPU time a request: uvicorn's
+HTTP parsing, nginx, PostgreSQL and the load generator are not in it (this driver's own small
+share is, the same before and after a change), so a change to the app shows without the
+end-to-end runs' noise.
 CPU time still moves with the machine (5-10 % from one run to the next on a shared one);
 under `--callgrind` (valgrind, from Debian) the measured rounds count instructions instead,
 which move by about 1 %: the way to tell a step of a few per cent. The bare reference
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import importlib
 import json
 import os
@@ -32,7 +36,6 @@ from typing import Any
 
 import asyncpg
 
-from api.main import create_app
 from bench import broker, data
 from core.adapters.jose_tokens import generate_signing_key_pem
 
@@ -44,7 +47,12 @@ ITEMS = "/api/v1/items"
 RUN = os.environ.get("BENCH_RUN") or str(os.getpid())
 DATABASE = f"{SERVER}/bench_inprocess_{RUN}"
 EXCHANGE = f"armature-bench-inprocess-{RUN}"
-WARMUP_REQUESTS = 300
+# The callers each request is drawn from, the same sequence in every run.
+DRAW = random.Random(8)
+# As _DOCKER/gunicorn.conf.py's post_worker_init sets a worker's collector.
+GC_YOUNG_THRESHOLD = 7000
+# A generous bound on a measurement under valgrind (about 40 times slower than without).
+CALLGRIND_TIMEOUT_SECONDS = 3600
 ASGIApp = Callable[..., Awaitable[None]]
 
 
@@ -53,12 +61,14 @@ def options() -> argparse.Namespace:
     parser.add_argument("--mode", choices=("mix", "filter", "create"), default="mix")
     parser.add_argument("--requests", type=int, default=3_000, help="a round's requests")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--warmup", type=int, default=300, help="requests before the rounds")
     parser.add_argument("--in-flight", type=int, default=32)
     parser.add_argument("--accounts", type=int, default=8, help="callers (of the 100 seeded)")
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--bare", action="store_true", help="the bare reference instead")
     parser.add_argument("--callgrind", action="store_true", help="count instructions")
-    parser.add_argument("--no-fill", action="store_true", help="keep the database as it is")
+    # The child a --callgrind run measures in: its parent filled the database.
+    parser.add_argument("--no-fill", action="store_true", help=argparse.SUPPRESS)
     return parser.parse_args()
 
 
@@ -173,7 +183,7 @@ async def one_request(app: ASGIApp, kind: str, headers: list[tuple[bytes, bytes]
         status, body = await call(app, "GET", ITEMS, query=b"limit=100", headers=headers)
         expected = 200
     else:
-        item = {"name": f"seed {random.getrandbits(40):x}", "description": "load", "price": "12.34"}
+        item = {"name": f"seed {DRAW.getrandbits(40):x}", "description": "load", "price": "12.34"}
         content = [*headers, (b"content-type", b"application/json")]
         status, body = await call(
             app, "POST", ITEMS, body=json.dumps(item).encode(), headers=content
@@ -192,9 +202,10 @@ async def run_round(
 
     async def gated(kind: str) -> None:
         async with gate:
-            await one_request(app, kind, random.choice(callers))
+            await one_request(app, kind, DRAW.choice(callers))
 
-    jobs = [random.choice(kinds) for _ in range(requests)]
+    # In turn rather than drawn: every round and every run has the same share of each.
+    jobs = [kinds[number % len(kinds)] for number in range(requests)]
     cpu, wall = time.process_time(), time.perf_counter()
     await asyncio.gather(*(gated(kind) for kind in jobs))
     return time.process_time() - cpu, time.perf_counter() - wall
@@ -205,7 +216,7 @@ def collecting(on: bool) -> None:
     if os.environ.get("BENCH_CALLGRIND"):
         state = "on" if on else "off"
         command = ["callgrind_control", "-i", state, str(os.getpid())]
-        subprocess.run(command, check=True, capture_output=True)
+        subprocess.run(command, check=True, capture_output=True, timeout=60)
 
 
 async def measure(args: argparse.Namespace) -> None:
@@ -213,7 +224,8 @@ async def measure(args: argparse.Namespace) -> None:
     async with app.router.lifespan_context(app):
         count = args.accounts
         callers = await (bare_headers(count) if args.bare else bearer_headers(app, count))
-        await run_round(app, args, callers, WARMUP_REQUESTS)
+        settle_heap()
+        await run_round(app, args, callers, args.warmup)
         for number in range(1, args.rounds + 1):
             collecting(on=True)
             cpu, wall = await run_round(app, args, callers, args.requests)
@@ -226,19 +238,33 @@ async def measure(args: argparse.Namespace) -> None:
 
 
 def build_app(bare: bool) -> Any:
-    # The bare reference sits beside this package (the working directory of `make bench-cpu`).
-    return importlib.import_module("bare_app").create_app() if bare else create_app()
+    """Imported only now, once `main` has set the environment: prometheus_client picks its
+    storage as the metrics are defined. The bare reference sits beside this package (the
+    working directory of `make bench-cpu`)."""
+    module = importlib.import_module("bare_app" if bare else "api.main")
+    return module.create_app()
+
+
+def settle_heap() -> None:
+    """What the gunicorn config does to a worker once its app is built (the bare app does it
+    in its lifespan): the long-lived objects out of every collection, fewer young ones."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
 
 
 def measure_logging_to(log: Path, args: argparse.Namespace) -> None:
     """The app writes its lines as in production, but to `log` rather than the terminal."""
+    sys.stderr.flush()
     terminal = os.dup(sys.stderr.fileno())
     with log.open("ab") as file:
         os.dup2(file.fileno(), sys.stderr.fileno())
         try:
             asyncio.run(measure(args))
         finally:
+            sys.stderr.flush()
             os.dup2(terminal, sys.stderr.fileno())
+            os.close(terminal)
 
 
 def under_callgrind(args: argparse.Namespace, folder: Path) -> None:
@@ -249,10 +275,18 @@ def under_callgrind(args: argparse.Namespace, folder: Path) -> None:
         *(sys.executable, "-m", "bench.inprocess", "--no-fill"),
         *("--mode", args.mode, "--requests", str(args.requests), "--rounds", str(args.rounds)),
         *("--in-flight", str(args.in_flight), "--accounts", str(args.accounts)),
+        *("--warmup", str(args.warmup)),
         *(("--bare",) if args.bare else ()),
     ]
     env = {**os.environ, "BENCH_CALLGRIND": "1", "BENCH_RUN": RUN}
-    child = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    child = subprocess.run(
+        command,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=CALLGRIND_TIMEOUT_SECONDS,
+    )
     if child.returncode != 0:
         raise SystemExit(f"the measurement under valgrind failed:\n{child.stderr[-3000:]}")
     totals = [line for line in out.read_text().splitlines() if line.startswith("totals:")]
