@@ -1,7 +1,7 @@
 """`make bench-cpu`: the app's own CPU a request, in process, without the server around it.
 
 python -m bench.inprocess [--mode mix|filter|create] [--requests N] [--rounds R] [--bare]
-python -m bench.inprocess --callgrind      # instructions a request: repeatable to about 1 %
+python -m bench.inprocess --callgrind      # instructions a request: repeatable to 1-2 %
 
 The app is built as a gunicorn worker builds it (production settings, multiprocess metrics,
 the worker's garbage-collector settings), over a PostgreSQL database filled as `make bench`
@@ -13,7 +13,7 @@ share is, the same before and after a change), so a change to the app shows with
 end-to-end runs' noise.
 CPU time still moves with the machine (5-10 % from one run to the next on a shared one);
 under `--callgrind` (valgrind, from Debian) the measured rounds count instructions instead,
-which move by about 1 %: the way to tell a step of a few per cent. The bare reference
+which move by 1-2 %: the way to tell a step of a few per cent. The bare reference
 (`--bare`) answers the same requests for comparison.
 """
 
