@@ -148,8 +148,14 @@ async def reset(url: str, seeded: Seeded) -> None:
         await connection.close()
 
 
-async def login_all(base_url: str, accounts: list[Account], parallel: int = 4) -> list[str]:
-    """An access token per account, through the API's own password grant."""
+async def login_all(
+    base_url: str,
+    accounts: list[Account],
+    parallel: int = 4,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> list[str]:
+    """An access token per account, through the API's own password grant (over `transport`,
+    such as an app's `httpx.ASGITransport`, when given)."""
     gate = asyncio.Semaphore(parallel)
 
     async def login(client: httpx.AsyncClient, account: Account) -> str:
@@ -164,7 +170,7 @@ async def login_all(base_url: str, accounts: list[Account], parallel: int = 4) -
             token: str = response.json()["access_token"]
             return token
 
-    async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
+    async with httpx.AsyncClient(base_url=base_url, timeout=30, transport=transport) as client:
         return list(await asyncio.gather(*(login(client, a) for a in accounts)))
 
 

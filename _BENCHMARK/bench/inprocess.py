@@ -35,12 +35,12 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import httpx
 
 from bench import broker, data
 from core.adapters.jose_tokens import generate_signing_key_pem
 
 SERVER = os.environ.get("BENCH_POSTGRES", "postgresql+asyncpg://postgres@127.0.0.1:5432")
-TOKEN_URL = "/api/v1/auth/token"  # noqa: S105 (a path)
 ITEMS = "/api/v1/items"
 # A database and an exchange of each run's own; a run under callgrind measures in a child,
 # which is handed its parent's.
@@ -109,7 +109,11 @@ async def call(
     body: bytes = b"",
     headers: Any = (),
 ) -> tuple[int, bytes]:
-    """One request into the ASGI app, with the headers nginx adds; its status and body."""
+    """One request into the ASGI app, with the headers nginx adds; its status and body.
+
+    Built here rather than by httpx's ASGITransport: the client's own work on every request
+    and response would count in the figure.
+    """
     sent = [
         (b"host", b"localhost"),
         (b"x-request-id", os.urandom(16).hex().encode()),
@@ -152,30 +156,29 @@ async def call(
     return answer["status"], answer["body"]
 
 
-async def bearer_headers(app: ASGIApp, count: int) -> list[list[tuple[bytes, bytes]]]:
-    """An Authorization header per seeded account, through the app's own password grant."""
-    headers = []
-    for number in range(count):
-        form = f"grant_type=password&username=bench{number}%40example.com&password={data.PASSWORD}"
-        content = [(b"content-type", b"application/x-www-form-urlencoded")]
-        status, body = await call(app, "POST", TOKEN_URL, body=form.encode(), headers=content)
-        if status != 200:  # noqa: PLR2004
-            raise RuntimeError(f"login refused ({status}): {body[:300]!r}")
-        headers.append([(b"authorization", f"Bearer {json.loads(body)['access_token']}".encode())])
-    return headers
-
-
-async def bare_headers(count: int) -> list[list[tuple[bytes, bytes]]]:
-    """The bare reference takes the owner's id as its token."""
+async def seeded_accounts(count: int) -> list[data.Account]:
+    """The first `count` of the accounts `make bench` seeds."""
     connection = await asyncpg.connect(os.environ["BARE_DATABASE_URL"])
     try:
         rows = await connection.fetch(
-            "SELECT id FROM account WHERE email = ANY($1::text[])",
+            "SELECT id, email FROM account WHERE email = ANY($1::text[]) ORDER BY email",
             [f"bench{number}@example.com" for number in range(count)],
         )
     finally:
         await connection.close()
-    return [[(b"authorization", f"Bearer {row['id']}".encode())] for row in rows]
+    return [data.Account(row["id"], row["email"]) for row in rows]
+
+
+async def bearer_headers(app: ASGIApp, bare: bool, count: int) -> list[list[tuple[bytes, bytes]]]:
+    """An Authorization header per caller: a token from the app's own password grant, or
+    for the bare reference, which verifies nothing, the account's id."""
+    accounts = await seeded_accounts(count)
+    if bare:
+        tokens = [str(account.id) for account in accounts]
+    else:
+        transport = httpx.ASGITransport(app=app)
+        tokens = await data.login_all("http://localhost", accounts, transport=transport)
+    return [[(b"authorization", f"Bearer {token}".encode())] for token in tokens]
 
 
 async def one_request(app: ASGIApp, kind: str, headers: list[tuple[bytes, bytes]]) -> None:
@@ -222,8 +225,7 @@ def collecting(on: bool) -> None:
 async def measure(args: argparse.Namespace) -> None:
     app = build_app(args.bare)
     async with app.router.lifespan_context(app):
-        count = args.accounts
-        callers = await (bare_headers(count) if args.bare else bearer_headers(app, count))
+        callers = await bearer_headers(app, args.bare, args.accounts)
         settle_heap()
         await run_round(app, args, callers, args.warmup)
         for number in range(1, args.rounds + 1):
