@@ -82,13 +82,14 @@ processed_message_table = Table(
 
 async def store_events(session: AsyncSession, events: Sequence[Message]) -> None:
     """Add the events to the outbox within the session's transaction."""
-    rows = [_row(event) for event in events]
+    rows = [event_row(event) for event in events]
     if rows:
         # One event (the usual case) as a plain execution: executemany's batching costs more.
         await session.execute(_STORE, rows if len(rows) > 1 else rows[0])
 
 
-def _row(event: Message) -> dict[str, Any]:
+def event_row(event: Message) -> dict[str, Any]:
+    """The outbox row that stores `event`."""
     return {
         "id": event.id,
         "type": event.type,

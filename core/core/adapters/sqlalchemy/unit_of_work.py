@@ -7,23 +7,34 @@ from types import TracebackType
 from typing import Self
 from uuid import UUID
 
+from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from core.adapters.sqlalchemy.inserts import PlannedInserts, plan_inserts
 from core.adapters.sqlalchemy.outbox import record_delivery, store_events
 from core.adapters.sqlalchemy.repository import REMOVED
 from core.clock import utc_now
 from core.errors import ConcurrentModification, ConstraintViolation, ServiceUnavailable
 from core.events import collect_events
 from core.interfaces import UnitOfWork
+from core.interfaces.message_queue import Message
 
 # SQLSTATE classes that mean "try again later": connection exception, insufficient
 # resources, operator intervention (shutdown, restart, statement timeout).
 _TRANSIENT_SQLSTATE_CLASSES = frozenset({"08", "53", "57"})
 _SQLITE_BUSY = "database is locked"
 _AUTOCOMMIT = {"isolation_level": "AUTOCOMMIT"}
+# Set once a session's transaction holds a connection: its unit read or wrote through it.
+_CONNECTED = "armature.connected"
+
+
+@event.listens_for(Session, "after_begin")
+def _note_connection(session: Session, _transaction: object, _connection: object) -> None:
+    session.info[_CONNECTED] = True
 
 
 class SqlAlchemyUnitOfWork(UnitOfWork):
@@ -71,7 +82,12 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
             aggregates = chain(
                 session.new, session.identity_map.values(), session.info.pop(REMOVED, [])
             )
-            await store_events(session, collect_events(aggregates))
+            events = collect_events(aggregates)
+            planned = self._plan(events)
+            if planned is None:
+                await store_events(session, events)
+            else:
+                await self._write_in_one_statement(planned)
             await session.commit()
         except StaleDataError as exc:
             raise ConcurrentModification(
@@ -79,6 +95,23 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
             ) from exc
         except IntegrityError as exc:
             raise ConstraintViolation("The change conflicts with existing data.") from exc
+
+    def _plan(self, events: list[Message]) -> PlannedInserts | None:
+        session = self.session
+        bind = session.bind
+        if bind is None or bind.dialect.name != "postgresql" or session.info.get(_CONNECTED):
+            return None
+        return plan_inserts(session.sync_session, events)
+
+    async def _write_in_one_statement(self, planned: PlannedInserts) -> None:
+        session = self.session
+        statement, params = planned.statement()
+        if isinstance(session.bind, AsyncEngine):
+            await session.connection(execution_options=_AUTOCOMMIT)
+        await session.execute(statement, params)
+        # Written: the flush of the commit that follows must not insert them again.
+        for instance in list(session.new):
+            session.expunge(instance)
 
     async def rollback(self) -> None:
         await self.session.rollback()
