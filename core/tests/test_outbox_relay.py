@@ -1,13 +1,17 @@
 """The outbox relay publishes committed events in order, once, and survives a refusing queue."""
 
+import os
 from datetime import UTC, datetime, timedelta
-from uuid import uuid4
+from uuid import UUID, uuid4
 
+import aio_pika
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.adapters.memory_queue import InMemoryMessageQueue
+from core.adapters.messages_json import decode_message
+from core.adapters.rabbitmq import RabbitMessageQueue
 from core.adapters.sqlalchemy import SqlAlchemyUnitOfWork
 from core.adapters.sqlalchemy.outbox import outbox_table, store_events
 from core.adapters.sqlalchemy.relay import OutboxRelay, RelayFailed
@@ -15,6 +19,7 @@ from core.interfaces import Message, MessageQueue
 
 Sessions = async_sessionmaker[AsyncSession]
 START = datetime(2026, 1, 1, tzinfo=UTC)
+RABBITMQ_URL = os.environ.get("TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/")
 
 
 def events(count: int) -> list[Message]:
@@ -126,3 +131,32 @@ async def test_first_delivery_is_claimed_once_per_consumer(session_factory: Sess
         assert await uow.first_delivery("b", message_id), "another consumer"
     async with SqlAlchemyUnitOfWork(session_factory) as uow:
         assert await uow.first_delivery("b", message_id), "b rolled back, so it is still new"
+
+
+async def test_a_batch_reaches_rabbitmq_whole_and_in_commit_order(
+    session_factory: Sessions,
+) -> None:
+    """The batch is published all at once; the broker must still get it in commit order."""
+    messages = events(300)
+    await committed(session_factory, messages)
+    exchange = f"test-relay-{uuid4().hex[:12]}"
+    queue = RabbitMessageQueue(RABBITMQ_URL, exchange)
+    await queue.start()
+    connection = await aio_pika.connect(RABBITMQ_URL)
+    try:
+        channel = await connection.channel()
+        heard = await channel.declare_queue(exclusive=True)
+        await heard.bind(exchange, "#")
+
+        assert await relay(session_factory, queue, batch_size=300).relay_once() == 300
+
+        received: list[UUID] = []
+        while len(received) < 300:
+            incoming = await heard.get(no_ack=True, timeout=5)
+            assert incoming is not None
+            received.append(decode_message(incoming.body).id)
+        assert received == [m.id for m in messages]
+    finally:
+        await queue.close()
+        await channel.exchange_delete(exchange)
+        await connection.close()

@@ -42,7 +42,8 @@ class OutboxRelay:
     Rows are claimed with `FOR UPDATE SKIP LOCKED` on PostgreSQL, so several relays share
     the backlog without publishing a row twice; SQLite's transactions are serialized
     anyway. A publish that fails leaves its row (and the rest of the batch) for the next
-    round, so delivery is at least once and consumers deduplicate.
+    round, so delivery is at least once and consumers deduplicate. A batch is published
+    all at once: after a failure, rows behind it may have gone out too and will go again.
     """
 
     def __init__(
@@ -67,23 +68,27 @@ class OutboxRelay:
 
     async def relay_once(self) -> int:
         """Publish one batch; the number published. Raises when the queue refused one."""
-        failure: Exception | None = None
+        failure: BaseException | None = None
         async with self._session_factory() as session, session.begin():
             rows = (await session.execute(self._claim())).all()
+            # All in flight at once, sent in order: the broker's confirms come back together
+            # instead of one wait (and one wake-up) a message.
+            outcomes = await asyncio.gather(*map(self._publish, rows), return_exceptions=True)
             published: list[int] = []
-            for row in rows:
-                try:
-                    with publishing(message_from_row(row)) as message:
-                        await self._queue.publish(message)
-                except Exception as exc:  # the broker's errors are not one family
-                    failure = exc
-                    await self._note_failure(session, row, exc)
+            for row, outcome in zip(rows, outcomes, strict=True):
+                if isinstance(outcome, BaseException):
+                    failure = outcome
+                    await self._note_failure(session, row, outcome)
                     break
                 published.append(row.position)
             await self._mark_published(session, published)
         if failure is not None:
             raise RelayFailed(f"published {len(published)} of {len(rows)}") from failure
         return len(published)
+
+    async def _publish(self, row: Any) -> None:
+        with publishing(message_from_row(row)) as message:
+            await self._queue.publish(message)
 
     async def run(self) -> None:
         """Relay until cancelled, backing off while the queue is unreachable."""
@@ -131,7 +136,7 @@ class OutboxRelay:
             )
 
     @staticmethod
-    async def _note_failure(session: AsyncSession, row: Any, exc: Exception) -> None:
+    async def _note_failure(session: AsyncSession, row: Any, exc: BaseException) -> None:
         await session.execute(
             update(outbox_table)
             .where(outbox_table.c.position == row.position)
