@@ -25,6 +25,12 @@ shade_table = Table(
     Column("id", Uuid, primary_key=True),
     Column("lamp_id", Uuid, ForeignKey("lamp.id")),
 )
+bulb_table = Table(
+    "bulb",
+    tables,
+    Column("id", Uuid, primary_key=True),
+    Column("lumens", Integer, server_default="800"),
+)
 
 
 @dataclass
@@ -41,7 +47,14 @@ class Shade:
     lamp: Lamp | None = None
 
 
+@dataclass
+class Bulb:
+    id: UUID = field(default_factory=uuid4)
+    lumens: int | None = None
+
+
 mapped.map_imperatively(Lamp, lamp_table)
+mapped.map_imperatively(Bulb, bulb_table)
 mapped.map_imperatively(Shade, shade_table, properties={"lamp": relationship(Lamp)})
 
 
@@ -75,7 +88,11 @@ def test_anything_but_plain_new_rows_goes_through_the_orm() -> None:
     del half_built.__dict__["watts"]
     unset.add(half_built)
 
+    with_a_default = Session()
+    with_a_default.add(Bulb())
+
     assert plan_inserts(with_relationship, []) is None
+    assert plan_inserts(with_a_default, []) is None, "None would override the server default"
     assert plan_inserts(two_events, [an_event(), an_event()]) is None
     assert plan_inserts(unset, []) is None
     assert plan_inserts(Session(), []) is None, "nothing to write"

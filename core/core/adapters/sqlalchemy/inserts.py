@@ -5,8 +5,8 @@ COMMIT: four round trips, each a wake-up of the database and of the app, plus th
 flush. PostgreSQL runs data-modifying CTEs and the statement around them as one atomic
 statement, so `WITH r0 AS (INSERT INTO item ...) INSERT INTO outbox_message ...` writes
 both or neither, in autocommit: one round trip. Only plain mappings qualify (one table,
-column attributes only, every column set on the instance, no mapper or flush listeners);
-anything else goes through the ORM's flush as before.
+column attributes only, every column set on the instance, no foreign keys, no column
+defaults, no mapper or flush listeners); anything else goes through the ORM's flush as before.
 """
 
 from __future__ import annotations
@@ -96,6 +96,10 @@ def _plain(mapper: Mapper[Any]) -> _Plain | None:
         or (mapper.version_id_col is not None and mapper.version_id_generator is not False)
         or mapper.dispatch.before_insert
         or mapper.dispatch.after_insert
+        # The ORM orders inserts by foreign key and leaves a defaulted column to its default
+        # when the value is None; sibling CTEs have no order, and the values go as they are.
+        or table.foreign_keys
+        or any(c.default is not None or c.server_default is not None for c in table.columns)
     ):
         return None
     columns = []
