@@ -48,7 +48,8 @@ class PlannedInserts:
 
     def statement(self) -> tuple[Insert, dict[str, Any]]:
         """The one statement and its parameters."""
-        shape = (tuple(plain for plain, _ in self.rows), self.event is not None)
+        event_keys = tuple(self.event) if self.event is not None else ()
+        shape = (tuple(plain for plain, _ in self.rows), event_keys)
         params: dict[str, Any] = {}
         for index, (_, row) in enumerate(self.rows):
             params.update({f"r{index}_{key}": value for key, value in row.items()})
@@ -112,14 +113,14 @@ def _plain(mapper: Mapper[Any]) -> _Plain | None:
 
 
 @lru_cache(maxsize=64)
-def _statement(plains: tuple[_Plain, ...], with_event: bool) -> Insert:
+def _statement(plains: tuple[_Plain, ...], event_keys: tuple[str, ...]) -> Insert:
     """Built once per shape, so SQLAlchemy's compiled cache serves it; values bound at execution."""
     inserts = [
         insert(plain.table).values(_binds(plain.table, plain.column_keys, f"r{index}"))
         for index, plain in enumerate(plains)
     ]
-    if with_event:
-        main = insert(outbox_table).values(_binds(outbox_table, _EVENT_COLUMNS, "e"))
+    if event_keys:
+        main = insert(outbox_table).values(_binds(outbox_table, event_keys, "e"))
     else:
         main = inserts.pop()
     return main.add_cte(*(row.cte(f"r{index}") for index, row in enumerate(inserts)))
@@ -128,6 +129,3 @@ def _statement(plains: tuple[_Plain, ...], with_event: bool) -> Insert:
 def _binds(table: Table, keys: Sequence[str], prefix: str) -> dict[str, Any]:
     # Typed as their columns: each value goes through its column type's processing.
     return {key: bindparam(f"{prefix}_{key}", type_=table.c[key].type) for key in keys}
-
-
-_EVENT_COLUMNS = ("id", "type", "audience", "data", "headers", "occurred_at")
