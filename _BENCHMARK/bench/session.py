@@ -116,10 +116,11 @@ def peak_rounds(
     session: Session, figures: list[Figures], last: Callable[[Running], object] | None = None
 ) -> None:
     """Every configuration, round after round; even rounds walk the sets backwards, so drift
-    over the run weighs on every configuration alike. `last` runs on the first set's servers
-    in the last round, once its configurations are measured."""
+    over the run weighs on every configuration alike. `last` runs on the first stack's (not the
+    bare reference's) servers in the last round, once its configurations are measured."""
     opts = session.options
     sets = list(server_sets(figures).items())
+    stack = next((key for key, _ in sets if key[0] == "armature"), None)
     for number in range(1, opts.rounds + 1):
         ordered = sets if number % 2 else sets[::-1]
         for (app, workers), entries in ordered:
@@ -132,7 +133,7 @@ def peak_rounds(
                     entry.runs.append(session.measure(running, configuration, load, prefix))
                     if number != opts.rounds or configuration not in KEEP_HTML:
                         prefix.with_name(f"{prefix.name}.html").unlink(missing_ok=True)
-                if last is not None and number == opts.rounds and (app, workers) == sets[0][0]:
+                if last is not None and number == opts.rounds and (app, workers) == stack:
                     last(running)
 
 
