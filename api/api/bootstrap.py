@@ -11,7 +11,7 @@ from dependency_injector import containers, providers
 from api.metrics import count_dead_letter, watch_pool
 from api.rate_limits import RateLimiter
 from api.settings import Settings
-from core.adapters.files import LocalFileStorage, S3FileStorage
+from core.adapters.files import LocalFileStorage
 from core.adapters.memory_cache import InMemoryCache
 from core.adapters.memory_queue import InMemoryMessageQueue
 from core.adapters.notifiers import ConsoleNotifier, SmtpNotifier
@@ -41,6 +41,9 @@ def create_file_storage(settings: Settings) -> FileStorage:
     """S3 when S3_BUCKET is set, else the folder FILES_DIR of the embedded default."""
     if settings.s3_bucket is None:
         return LocalFileStorage(settings.files_dir)
+    # Only here: botocore costs a worker that keeps its files in a folder about 25 MB.
+    from core.adapters.files.s3 import S3FileStorage  # noqa: PLC0415
+
     secret = settings.s3_secret_access_key
     return S3FileStorage(
         settings.s3_bucket,

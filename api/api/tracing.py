@@ -16,7 +16,6 @@ from typing import Any
 
 from fastapi import FastAPI
 from opentelemetry import trace
-from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
@@ -73,6 +72,11 @@ def start_tracing(environ: Mapping[str, str] = os.environ) -> Tracing | None:
     current = trace.get_tracer_provider()
     if isinstance(current, TracerProvider):
         return Tracing(current, owned=False)
+    # Only here: the exporter brings protobuf, which a process without tracing never needs.
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import (  # noqa: PLC0415
+        OTLPSpanExporter,
+    )
+
     provider = TracerProvider()
     provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
     trace.set_tracer_provider(provider)

@@ -20,7 +20,8 @@ from api.testing_mail_and_files import (
     pending_uploads,
     s3_server,
 )
-from core.adapters.files import LocalFileStorage, S3FileStorage
+from core.adapters.files import LocalFileStorage
+from core.adapters.files.s3 import S3FileStorage
 from core.errors import ServiceUnavailable
 from core.interfaces.files import FileMissing, FileStorage
 from core.testing import InMemoryFileStorage

@@ -19,7 +19,8 @@ from api.testing_mail_and_files import (
     create_bucket,
     s3_server,
 )
-from core.adapters.files import LocalFileStorage, S3FileStorage
+from core.adapters.files import LocalFileStorage
+from core.adapters.files.s3 import S3FileStorage
 from core.testing import FakeAuthenticator
 from items.settings import ItemsSettings
 from items.tables import attachment_table
