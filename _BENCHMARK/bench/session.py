@@ -103,29 +103,45 @@ def _keep_errors(marks: dict[Path, int], destination: Path) -> None:
         destination.write_text("".join(lines[:MAX_ERROR_LINES]))
 
 
-def server_sets(figures: list[Figures]) -> dict[tuple[str, int], list[Figures]]:
-    """The configurations grouped by the servers they need, in first-seen order."""
-    sets: dict[tuple[str, int], list[Figures]] = {}
+# The servers a set of configurations runs on, and its load: the journey gets a stack of its
+# own, so the automations it leaves running never spill into a seed run.
+SetKey = tuple[str, int, str]
+
+
+def server_sets(figures: list[Figures]) -> dict[SetKey, list[Figures]]:
+    """The configurations grouped by the servers and the scenario, in first-seen order."""
+    sets: dict[SetKey, list[Figures]] = {}
     for entry in figures:
-        key = (entry.configuration.app, entry.configuration.workers)
+        configuration = entry.configuration
+        key = (configuration.app, configuration.workers, configuration.scenario)
         sets.setdefault(key, []).append(entry)
     return sets
+
+
+def _partners(one: SetKey, other: SetKey) -> bool:
+    """The stack and the bare reference with the same workers under the same load."""
+    return one[0] != other[0] and one[1:] == other[1:]
 
 
 def peak_rounds(
     session: Session, figures: list[Figures], last: Callable[[Running], object] | None = None
 ) -> None:
     """Every configuration, round after round; even rounds walk the sets backwards, so drift
-    over the run weighs on every configuration alike. `last` runs on the first stack's (not the
-    bare reference's) servers in the last round, once its configurations are measured."""
+    over the run weighs on every configuration alike. A set followed by its partner runs its
+    configurations backwards, so like meets like at the seam: each round measures the stack
+    and the bare reference behind nginx back to back, and the host's slow minutes (a shared
+    machine's speed wanders by a fifth) fall on both. `last` runs on the first stack's (not
+    the bare reference's) servers in the last round, once its configurations are measured."""
     opts = session.options
     sets = list(server_sets(figures).items())
     stack = next((key for key, _ in sets if key[0] == "armature"), None)
     for number in range(1, opts.rounds + 1):
         ordered = sets if number % 2 else sets[::-1]
-        for (app, workers), entries in ordered:
-            with session.servers(app, workers) as running:
-                for entry in entries:
+        for position, (key, entries) in enumerate(ordered):
+            following = ordered[position + 1][0] if position + 1 < len(ordered) else None
+            leads = following is not None and _partners(key, following)
+            with session.servers(key[0], key[1]) as running:
+                for entry in entries[::-1] if leads else entries:
                     configuration = entry.configuration
                     load = Load(configuration.scenario, opts.users, opts.seconds)
                     prefix = session.folder / f"{configuration.name}-{configuration.scenario}"
@@ -133,7 +149,7 @@ def peak_rounds(
                     entry.runs.append(session.measure(running, configuration, load, prefix))
                     if number != opts.rounds or configuration not in KEEP_HTML:
                         prefix.with_name(f"{prefix.name}.html").unlink(missing_ok=True)
-                if last is not None and number == opts.rounds and (app, workers) == stack:
+                if last is not None and number == opts.rounds and key == stack:
                     last(running)
 
 
