@@ -62,6 +62,10 @@ class Figures:
         return statistics.mean(self._aggregated("Requests/s"))
 
     @property
+    def rps_by_round(self) -> list[float]:
+        return self._aggregated("Requests/s")
+
+    @property
     def rps_range(self) -> tuple[float, float]:
         values = self._aggregated("Requests/s")
         return min(values), max(values)
