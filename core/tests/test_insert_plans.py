@@ -4,7 +4,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
-from sqlalchemy import Column, ForeignKey, Integer, MetaData, String, Table, Uuid
+import pytest
+from sqlalchemy import Column, ForeignKey, Integer, MetaData, String, Table, Uuid, event
 from sqlalchemy.orm import Session, registry, relationship
 
 from core.adapters.sqlalchemy.inserts import plan_inserts
@@ -109,3 +110,13 @@ def test_without_an_event_the_last_row_is_the_statement() -> None:
     statement, params = planned.statement()
     assert statement.table is lamp_table
     assert {params["r0_id"], params["r1_id"]} == {first.id, second.id}
+
+
+@pytest.mark.parametrize("flush_event", ["before_flush", "after_flush", "after_flush_postexec"])
+def test_a_session_with_a_flush_listener_goes_through_the_orm(flush_event: str) -> None:
+    """The one statement is no flush: the listener would never hear of the rows."""
+    session = Session()
+    session.add(Lamp())
+    event.listen(session, flush_event, lambda *_: None)
+
+    assert plan_inserts(session, [an_event()]) is None

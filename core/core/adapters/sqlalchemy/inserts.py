@@ -25,6 +25,7 @@ from core.interfaces.message_queue import Message
 
 # A unit adding more rows than this is a batch: the ORM's executemany serves it better.
 _MAX_ROWS = 8
+_FLUSH_EVENTS = ("before_flush", "after_flush", "after_flush_postexec")
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ class PlannedInserts:
 
 def plan_inserts(session: Session, events: Sequence[Message]) -> PlannedInserts | None:
     """The unit's writes as plain inserts, or None when the ORM's flush must write them."""
-    if session.identity_map or session.deleted or session.dispatch.before_flush:
+    if session.identity_map or session.deleted or _listens_to_flushes(session):
         return None
     rows = []
     for instance in session.new:
@@ -76,6 +77,11 @@ def plan_inserts(session: Session, events: Sequence[Message]) -> PlannedInserts 
         # not cache: compiling it each time would cost more than the round trips saved.
         return None
     return PlannedInserts(tuple(rows), event_row(events[0]) if events else None)
+
+
+def _listens_to_flushes(session: Session) -> bool:
+    # No flush writes these rows: a listener on one would never hear of them.
+    return any(getattr(session.dispatch, name) for name in _FLUSH_EVENTS)
 
 
 def _plain_mapping_of(instance: object) -> _Plain | None:
