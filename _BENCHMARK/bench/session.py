@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from bench import data, edge
 from bench.load import Load, Outcome, run_locust
@@ -103,9 +104,13 @@ def _keep_errors(marks: dict[Path, int], destination: Path) -> None:
         destination.write_text("".join(lines[:MAX_ERROR_LINES]))
 
 
-# The servers a set of configurations runs on, and its load: the journey gets a stack of its
-# own, so the automations it leaves running never spill into a seed run.
-SetKey = tuple[str, int, str]
+class SetKey(NamedTuple):
+    """The servers a set of configurations runs on, and its load: the journey gets a stack of
+    its own, so the automations it leaves running never spill into a seed run."""
+
+    app: str
+    workers: int
+    scenario: str
 
 
 def server_sets(figures: list[Figures]) -> dict[SetKey, list[Figures]]:
@@ -113,14 +118,14 @@ def server_sets(figures: list[Figures]) -> dict[SetKey, list[Figures]]:
     sets: dict[SetKey, list[Figures]] = {}
     for entry in figures:
         configuration = entry.configuration
-        key = (configuration.app, configuration.workers, configuration.scenario)
+        key = SetKey(configuration.app, configuration.workers, configuration.scenario)
         sets.setdefault(key, []).append(entry)
     return sets
 
 
 def _partners(one: SetKey, other: SetKey) -> bool:
     """The stack and the bare reference with the same workers under the same load."""
-    return one[0] != other[0] and one[1:] == other[1:]
+    return one.app != other.app and (one.workers, one.scenario) == (other.workers, other.scenario)
 
 
 def peak_rounds(
@@ -134,13 +139,13 @@ def peak_rounds(
     the bare reference's) servers in the last round, once its configurations are measured."""
     opts = session.options
     sets = list(server_sets(figures).items())
-    stack = next((key for key, _ in sets if key[0] == "armature"), None)
+    stack = next((key for key, _ in sets if key.app == "armature"), None)
     for number in range(1, opts.rounds + 1):
         ordered = sets if number % 2 else sets[::-1]
         for position, (key, entries) in enumerate(ordered):
             following = ordered[position + 1][0] if position + 1 < len(ordered) else None
             leads = following is not None and _partners(key, following)
-            with session.servers(key[0], key[1]) as running:
+            with session.servers(key.app, key.workers) as running:
                 for entry in entries[::-1] if leads else entries:
                     configuration = entry.configuration
                     load = Load(configuration.scenario, opts.users, opts.seconds)
